@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# Apache License 2.0 (see LICENSE)
+"""Read a live cluster for the analysers: one list call per kind, nothing per object.
+
+The client is kubernetes.core's `K8SClient` (from `get_api_client(module)`), or anything
+with the same `resource(kind, api_version)` / `get(resource)` shape, so unit tests can pass a
+fake. A kind the caller may not list (403) or the cluster does not serve (no CRD) does not
+stop the read: it is reported in `errors` with the reason, and the caller decides what that
+means for its checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KindRef:
+    api_version: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.api_version}"
+
+
+@dataclass
+class LiveRead:
+    objects: list[Obj] = field(default_factory=list)
+    # str(KindRef) -> reason ("forbidden: ...", "not served by this cluster", ...)
+    errors: dict[str, str] = field(default_factory=dict)
+    not_served: set[str] = field(default_factory=set)
+
+
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def _to_dict(result: Any) -> Obj:
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    return dict(result)
+
+
+def read_kinds(client: Any, kinds: Iterable[KindRef], namespace: str | None = None) -> LiveRead:
+    """List every kind once (all namespaces unless `namespace`), keeping going past failures."""
+    read = LiveRead()
+    for kind_ref in kinds:
+        key = str(kind_ref)
+        try:
+            resource = client.resource(kind_ref.kind, kind_ref.api_version)
+        except Exception as exc:  # ResourceNotFoundError and discovery failures alike
+            if type(exc).__name__ in ("ResourceNotFoundError", "CoreException"):
+                read.not_served.add(key)
+                read.errors[key] = "not served by this cluster (CRD or API group not installed)"
+                continue
+            raise
+        try:
+            params: dict[str, Any] = {}
+            if namespace and getattr(resource, "namespaced", False):
+                params["namespace"] = namespace
+            listing = _to_dict(client.get(resource, **params))
+        except Exception as exc:
+            status = _status_of(exc)
+            if status in (401, 403):
+                reason = getattr(exc, "reason", "") or "Forbidden"
+                read.errors[key] = f"forbidden ({status} {reason}): the credentials may not list {kind_ref.kind}"
+                continue
+            if status == 404:
+                read.not_served.add(key)
+                read.errors[key] = "not served by this cluster (CRD or API group not installed)"
+                continue
+            raise
+        for item in listing.get("items") or []:
+            item = dict(item)
+            # List responses leave kind and apiVersion off their items.
+            item.setdefault("kind", kind_ref.kind)
+            item.setdefault("apiVersion", kind_ref.api_version)
+            read.objects.append(item)
+    return read

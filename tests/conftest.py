@@ -1,0 +1,31 @@
+"""Make the repository importable as ansible_collections.linkops.k8s_platform.
+
+The repository root is the collection. pytest imports it through a symlink tree at
+.collections/ansible_collections/linkops/k8s_platform (the Makefile's `collection-link`
+target makes the same link for ansible-playbook and molecule).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+COLLECTIONS_ROOT = REPO_ROOT / ".collections"
+
+
+def _link_collection() -> None:
+    link = COLLECTIONS_ROOT / "ansible_collections" / "linkops" / "k8s_platform"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link.symlink_to(REPO_ROOT, target_is_directory=True)
+        except FileExistsError:  # another xdist worker made it first
+            pass
+    if str(COLLECTIONS_ROOT) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS_ROOT))
+    os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", str(COLLECTIONS_ROOT))
+
+
+_link_collection()

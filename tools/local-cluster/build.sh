@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Build the local control plane's binaries from their published Go modules and cache them
+# outside the clone, keyed by version, so later runs (and CI on the same machine) reuse them.
+#
+#   tools/local-cluster/build.sh            build what is missing, print the bin directory
+#   tools/local-cluster/build.sh --print    print the bin directory only (no build)
+#
+# Environment: LINKOPS_CACHE_DIR (default ~/.cache/linkops-k8s-platform), GOCACHE/GOMODCACHE
+# (Go's own defaults already live outside the clone).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache_dir="${LINKOPS_CACHE_DIR:-$HOME/.cache/linkops-k8s-platform}"
+bin_dir="$cache_dir/bin/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
+src_dir="$cache_dir/src"
+
+if [[ "${1:-}" == "--print" ]]; then
+  echo "$bin_dir"
+  exit 0
+fi
+
+log() { echo "[local-cluster build] $*" >&2; }
+
+if ! command -v go >/dev/null 2>&1; then
+  log "ERROR: the Go toolchain is not on PATH. Install Go >= 1.25 (https://go.dev/doc/install or your"
+  log "       distribution's golang package); it is needed to build the local control plane."
+  exit 2
+fi
+
+mkdir -p "$bin_dir" "$src_dir"
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+export CGO_ENABLED=0
+# A module whose go.mod asks for a newer Go than the installed one may fetch that toolchain
+# from the module proxy.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+
+# Print the go.mod path of module@version, downloading it if needed.
+gomod_of() {
+  go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p'
+}
+
+# Start a wrapper module in $1 that requires $2 at $3.
+new_wrapper() {
+  local dir="$1" module="$2" version="$3"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cat >"$dir/go.mod" <<EOF
+module linkops.local/build/$(basename "$dir")
+
+go 1.25
+
+require $module $version
+EOF
+}
+
+have_all() {
+  local name
+  for name in "$@"; do
+    [[ -x "$bin_dir/$name" ]] || return 1
+  done
+}
+
+build_kubernetes() {
+  have_all kube-apiserver kube-controller-manager kube-scheduler kubectl && return 0
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (slow when cold)"
+  local wrapper="$src_dir/kubernetes-$K8S_VERSION" upstream_mod staging_version minor
+  upstream_mod="$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")"
+  new_wrapper "$wrapper" k8s.io/kubernetes "$K8S_VERSION"
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with local
+  # folders; point each one at its published v0.<minor>.<patch> instead.
+  staging_version="v0.${K8S_VERSION#v1.}"
+  {
+    grep -E '^godebug' "$upstream_mod" || true
+    echo
+    sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/.*#replace \1 => \1 '"$staging_version"'#p' "$upstream_mod"
+  } >>"$wrapper/go.mod"
+  minor="${K8S_VERSION#v1.}"
+  minor="${minor%%.*}"
+  local pkg="k8s.io/component-base/version"
+  local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+  ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
+  (cd "$wrapper" && go build -ldflags "$ldflags" -o "$bin_dir/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl)
+}
+
+build_etcd() {
+  have_all etcd && return 0
+  log "building etcd $ETCD_VERSION"
+  local wrapper="$src_dir/etcd-$ETCD_VERSION"
+  new_wrapper "$wrapper" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+  (cd "$wrapper" && go build -ldflags "-s -w" -o "$bin_dir/etcd" go.etcd.io/etcd/server/v3)
+}
+
+build_kwok() {
+  have_all kwok kwokctl && return 0
+  log "building kwok and kwokctl $KWOK_VERSION"
+  # Its own module, so its k8s.io versions are not forced to the cluster's.
+  local wrapper="$src_dir/kwok-$KWOK_VERSION"
+  new_wrapper "$wrapper" sigs.k8s.io/kwok "$KWOK_VERSION"
+  (cd "$wrapper" && go build -ldflags "-s -w" -o "$bin_dir/" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl)
+}
+
+build_helm() {
+  have_all helm && return 0
+  log "building helm $HELM_VERSION"
+  local wrapper="$src_dir/helm-$HELM_VERSION"
+  new_wrapper "$wrapper" helm.sh/helm/v3 "$HELM_VERSION"
+  (cd "$wrapper" && go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    -o "$bin_dir/helm" helm.sh/helm/v3/cmd/helm)
+}
+
+targets=("${@:-all}")
+for target in "${targets[@]}"; do
+  case "$target" in
+    all) build_etcd; build_kwok; build_helm; build_kubernetes ;;
+    kubernetes) build_kubernetes ;;
+    etcd) build_etcd ;;
+    kwok) build_kwok ;;
+    helm) build_helm ;;
+    *) log "ERROR: unknown target '$target' (all, kubernetes, etcd, kwok, helm)"; exit 2 ;;
+  esac
+done
+echo "$bin_dir"
