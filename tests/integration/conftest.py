@@ -1,0 +1,131 @@
+"""Fixtures for tests against a real Kubernetes control plane.
+
+The cluster is the one `KUBECONFIG` points at when it is set (kind, k3d, a cloud cluster),
+otherwise the local control plane of tools/local-cluster, started once per session if it is
+not already running (and stopped again at the end only if this session started it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CLUSTER_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "cluster.sh"
+BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
+VENV_BIN = Path(sys.executable).parent
+
+
+def _bin_dir() -> str:
+    return subprocess.run(["bash", str(BUILD_SCRIPT), "--print"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    kubeconfig: str
+    bin_dir: str
+    local: bool
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env["KUBECONFIG"] = self.kubeconfig
+        env["K8S_PLATFORM_KUBECONFIG"] = self.kubeconfig
+        env["PATH"] = os.pathsep.join([str(VENV_BIN), self.bin_dir, env.get("PATH", "")])
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO_ROOT / ".collections")
+        env["ANSIBLE_FORCE_COLOR"] = "0"
+        env["ANSIBLE_NOCOLOR"] = "1"
+        env.update(extra)
+        return env
+
+    def kubectl(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [os.path.join(self.bin_dir, "kubectl"), *args],
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )
+
+    def get_json(self, *args: str) -> dict:
+        return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
+
+    def exists(self, *args: str) -> bool:
+        return self.kubectl("get", *args, check=False).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    bin_dir = _bin_dir()
+    external = os.environ.get("KUBECONFIG", "")
+    if external:
+        yield Cluster(kubeconfig=external, bin_dir=bin_dir, local=False)
+        return
+    started = subprocess.run(["bash", str(CLUSTER_SCRIPT), "status"]).returncode != 0
+    result = subprocess.run(["bash", str(CLUSTER_SCRIPT), "up"], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"the local control plane did not start:\n{result.stderr}")
+    kubeconfig = result.stdout.strip().splitlines()[-1]
+    try:
+        yield Cluster(kubeconfig=kubeconfig, bin_dir=bin_dir, local=True)
+    finally:
+        if started and not os.environ.get("LINKOPS_KEEP_CLUSTER"):
+            subprocess.run(["bash", str(CLUSTER_SCRIPT), "down"], capture_output=True)
+
+
+@pytest.fixture
+def unique_name() -> str:
+    return f"t-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def recap(self) -> dict[str, int]:
+        """Totals over the PLAY RECAP lines (ok, changed, failed, ...)."""
+        totals: dict[str, int] = {}
+        for line in self.stdout.splitlines():
+            if " : ok=" not in line:
+                continue
+            for key, value in re.findall(r"(\w+)=(\d+)", line):
+                totals[key] = totals.get(key, 0) + int(value)
+        return totals
+
+
+@pytest.fixture
+def run_playbook(cluster: Cluster, tmp_path: Path):
+    """Run ansible-playbook against the test cluster with an inventory made from `host_vars`."""
+
+    def run(playbook: str | Path, host_vars: dict, *extra_args: str, check: bool = False) -> PlaybookRun:
+        inventory = tmp_path / f"inventory-{uuid.uuid4().hex[:6]}.json"
+        host = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "k8s_platform_kubeconfig": cluster.kubeconfig,
+            **host_vars,
+        }
+        inventory.write_text(json.dumps({"all": {"hosts": {"test-cluster": host}}}))
+        args = [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(playbook), *extra_args]
+        if check:
+            args += ["--check", "--diff"]
+        proc = subprocess.run(args, env=cluster.env(), cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
