@@ -170,12 +170,12 @@ def normalize_request(item: Mapping[str, Any], where: str) -> AccessRequest:
     if not resource:
         raise RBACInputError(f"{where}: resource (or non_resource_url) is required")
     if "/" in resource:
-        resource, _, sub = resource.partition("/")
+        resource, sub = resource.split("/", 1)
         if values["subresource"] and values["subresource"] != sub:
             raise RBACInputError(f"{where}: resource {values['resource']!r} and subresource {values['subresource']!r} disagree")
         values["subresource"] = sub
     if "." in resource:
-        resource, _, group = resource.partition(".")
+        resource, group = resource.split(".", 1)
         if values["group"] and values["group"] != group:
             raise RBACInputError(f"{where}: resource {values['resource']!r} and group {values['group']!r} disagree")
         values["group"] = group
@@ -399,7 +399,7 @@ def check_access(
     expectations: Sequence[tuple[bool, AccessRequest]],
 ) -> Evaluation:
     """Ask the API server about every expectation and evaluate the answers."""
-    statuses = review(client, [review_body(subject, request) for _, request in expectations])
+    statuses = review(client, [review_body(subject, pair[1]) for pair in expectations])
     return evaluate(expectations, statuses)
 
 

@@ -315,10 +315,14 @@ problems:
 import copy
 import traceback
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.tls import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    HAS_CRYPTOGRAPHY,
     TLSInputError,
     inspect_bundle,
     parse_now,
@@ -342,7 +346,7 @@ def argument_spec():
     spec.update(
         namespace=dict(type="str"),
         name=dict(type="str"),
-        secret=dict(type="dict", options=copy.deepcopy(SECRET_SPEC)),
+        secret=dict(type="dict", no_log=False, options=copy.deepcopy(SECRET_SPEC)),
         pem=dict(type="str"),
         private_key_pem=dict(type="str", no_log=True),
         ca_pem=dict(type="str"),
@@ -386,6 +390,8 @@ def main():
         check_k8s=False,
         check_pyyaml=False,
     )
+    if not HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography >= 42.0"), exception=str(CRYPTOGRAPHY_IMPORT_ERROR))
     params = module.params
     # Key material must never reach the output, whichever option or Secret it came in.
     no_log_values = module._module.no_log_values
