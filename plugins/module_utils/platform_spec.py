@@ -73,9 +73,14 @@ IN_TREE_PROVISIONERS: dict[str, Optional[str]] = {
     "kubernetes.io/flocker": None,
 }
 
-# Variables the preflight may see that belong to the collection but are not spec data.
+# Variables the preflight may see that belong to the collection but are not spec data:
+# the preflight's own results and the cluster connection / apply settings of the inventory host.
+# Other areas that add non-spec k8s_platform_* variables list them here.
 RESERVED_VARIABLES = frozenset({
-    "k8s_platform_spec", "k8s_platform_spec_errors", "k8s_platform_kubeconfig", "k8s_platform_context",
+    "k8s_platform_spec", "k8s_platform_spec_errors",
+    "k8s_platform_kubeconfig", "k8s_platform_context", "k8s_platform_host", "k8s_platform_api_key",
+    "k8s_platform_validate_certs", "k8s_platform_ca_cert", "k8s_platform_client_cert", "k8s_platform_client_key",
+    "k8s_platform_field_manager", "k8s_platform_force_conflicts",
 })
 
 
@@ -524,9 +529,9 @@ _STORAGE_ENTRY = F(("dict",), roles=("storage",), fields={
     "mount_path": F(("string",), "Where the workload mounts it.", check=check_abs_path, roles=("storage", "workloads")),
 })
 
-_POD_SECURITY = F(("string", "dict"), "A level for all three modes, or a dict.", default="enforce baseline, audit/warn restricted",
+_POD_SECURITY = F(("string", "dict"), "A level for all three modes, or a dict.", default="restricted for all three modes",
                   choices=PSA_LEVELS, roles=("namespaces",), fields={
-    "enforce": F(("string",), "", default="baseline", choices=PSA_LEVELS, roles=("namespaces",)),
+    "enforce": F(("string",), "", default="restricted", choices=PSA_LEVELS, roles=("namespaces",)),
     "audit": F(("string",), "", default="restricted", choices=PSA_LEVELS, roles=("namespaces",)),
     "warn": F(("string",), "", default="restricted", choices=PSA_LEVELS, roles=("namespaces",)),
     "version": F(("string",), "Policy version pinned for all three modes.", default=PSA_VERSION_DEFAULT, check=check_psa_version, roles=("namespaces",)),
@@ -571,7 +576,7 @@ STORAGE_CLASS = F(("dict",), fields={
 SCHEMA: dict[str, F] = {
     "k8s_platform_environment": F(("string",), "Environment name (`local`, `dev`...): label `linkops.io/environment` on every object.",
                                   check=check_label, roles=("all",)),
-    "k8s_platform_part_of": F(("string",), "Value of `app.kubernetes.io/part-of`.", default=PART_OF_DEFAULT, check=check_label_value, roles=("all",)),
+    "k8s_platform_name": F(("string",), "Platform name: value of `app.kubernetes.io/part-of`.", default=PART_OF_DEFAULT, check=check_label_value, roles=("all",)),
     "k8s_platform_namespaces": F(("list",), "Namespaces of the environment.", default="[]", elements=NAMESPACE, roles=("namespaces",)),
     "k8s_platform_apps": F(("list",), "Apps of the environment.", default="[]", elements=APP, roles=("all",)),
     "k8s_platform_storage_classes": F(("list",), "StorageClass catalogue; when not empty, apps may only use these classes.",
@@ -790,9 +795,9 @@ def _psa_enforce(ns: Mapping[str, Any]) -> str:
     if isinstance(ps, str) and ps in PSA_LEVELS:
         return ps
     if isinstance(ps, Mapping):
-        level = _s(ps, "enforce", "baseline")
-        return level if level in PSA_LEVELS else "baseline"
-    return "baseline"
+        level = _s(ps, "enforce", "restricted")
+        return level if level in PSA_LEVELS else "restricted"
+    return "restricted"
 
 
 def _check_namespaces(namespaces: list[Any], errs: _Errors) -> dict[str, Mapping[str, Any]]:
@@ -1225,7 +1230,7 @@ def _semantic(spec: Mapping[str, Any], errs: _Errors) -> None:
         _check_service(app, view, errs)
         _check_metrics(app, view, errs)
         ns = namespaces.get(view.namespace or "")
-        _check_workload(app, view, _psa_enforce(ns) if ns is not None else "baseline", errs)
+        _check_workload(app, view, _psa_enforce(ns) if ns is not None else "restricted", errs)
         _check_rbac(app, view, errs)
         _check_ingress(app, view, index, routes, errs)
         _check_network(app, view, index, errs)
@@ -1319,7 +1324,7 @@ def _norm_namespace(ns: Mapping[str, Any], common: dict[str, str]) -> dict[str, 
     else:
         ps = ps or {}
         levels = {
-            "enforce": ps.get("enforce", "baseline"),
+            "enforce": ps.get("enforce", "restricted"),
             "audit": ps.get("audit", "restricted"),
             "warn": ps.get("warn", "restricted"),
             "version": ps.get("version", PSA_VERSION_DEFAULT),
@@ -1407,11 +1412,13 @@ def _norm_service(app: Mapping[str, Any], ports: list[dict[str, Any]], selector:
         for port in out["ports"]:
             port["node_port"] = None
     lb = svc.get("external_lb")
-    if lb is not None and lb.get("enabled", True):
+    lb_enabled = lb is not None and lb.get("enabled", True) and bool(ports)
+    lb = lb or {}
+    if ports:
         first = ports[0]
         target = lb.get("target_port", first["target_port"])
         out["external_lb"] = {
-            "enabled": True,
+            "enabled": lb_enabled,
             "name": lb.get("name", f"{app['name']}-lb"),
             "type": "LoadBalancer",
             "labels": dict(out["labels"]),
@@ -1428,7 +1435,10 @@ def _norm_service(app: Mapping[str, Any], ports: list[dict[str, Any]], selector:
             "external_traffic_policy": lb.get("external_traffic_policy", "Cluster"),
         }
     else:
-        out["external_lb"] = {"enabled": False}
+        out["external_lb"] = {
+            "enabled": False, "name": None, "type": "LoadBalancer", "labels": {}, "annotations": {}, "selector": {}, "ports": [],
+            "source_ranges": [], "external_traffic_policy": None,
+        }
     return out
 
 
@@ -1450,8 +1460,8 @@ def _norm_workload(app: Mapping[str, Any], ports: list[dict[str, Any]], service:
                    storage: list[dict[str, Any]], labels: dict[str, str], selector: dict[str, str],
                    annotations: dict[str, str], metrics: dict[str, Any]) -> dict[str, Any]:
     wl = app.get("workload")
-    if wl is None or not wl.get("enabled", True):
-        return {"enabled": False}
+    enabled = wl is not None and wl.get("enabled", True) and service["type"] != "ExternalName"
+    wl = wl or {}
     default_port = ports[0]["target_port"] if ports else None
     probes = wl.get("probes") or {}
     resources = wl.get("resources")
@@ -1465,11 +1475,11 @@ def _norm_workload(app: Mapping[str, Any], ports: list[dict[str, Any]], service:
         if all(c["container_port"] != port["target_port"] or c["protocol"] != port["protocol"] for c in container_ports):
             container_ports.append({"name": port["name"], "container_port": port["target_port"], "protocol": port["protocol"]})
     return {
-        "enabled": True,
+        "enabled": enabled,
         "kind": wl.get("kind", "Deployment"),
         "name": app["name"],
         "container_name": app["name"],
-        "image": wl["image"],
+        "image": wl.get("image"),
         "image_pull_policy": wl.get("image_pull_policy", "IfNotPresent"),
         "replicas": wl.get("replicas", 1),
         "command": list(wl.get("command") or []),
@@ -1516,14 +1526,13 @@ def _norm_rule(rule: Mapping[str, Any], cluster: bool) -> dict[str, Any]:
 
 def _norm_rbac(app: Mapping[str, Any]) -> dict[str, Any]:
     name, namespace = app["name"], app["namespace"]
-    if (app.get("service") or {}).get("type") == "ExternalName":
-        return {"enabled": False}
+    has_pods = (app.get("service") or {}).get("type") != "ExternalName"
     rbac = app.get("rbac") or {}
     rules = [_norm_rule(r, False) for r in rbac.get("rules") or []]
     cluster_rules = [_norm_rule(r, True) for r in rbac.get("cluster_rules") or []]
     return {
-        "enabled": True,
-        "service_account": rbac.get("service_account", f"{name}-sa"),
+        "enabled": has_pods,
+        "service_account": rbac.get("service_account", f"{name}-sa") if has_pods else None,
         "automount_token": rbac.get("automount_token", False),
         "rules": rules,
         "cluster_rules": cluster_rules,
@@ -1538,12 +1547,12 @@ def _norm_rbac(app: Mapping[str, Any]) -> dict[str, Any]:
 def _norm_ingress(app: Mapping[str, Any], services: dict[tuple[str, str], dict[str, Any]], labels: dict[str, str],
                   annotations: dict[str, str]) -> dict[str, Any]:
     ing = app.get("ingress")
-    if ing is None or not ing.get("enabled", True):
-        return {"enabled": False}
+    enabled = ing is not None and ing.get("enabled", True)
+    ing = ing or {}
     name = ing.get("name", f"{app['name']}-ingress")
     hosts = [ing["host"]] if "host" in ing else list(ing.get("hosts") or [])
     paths = []
-    for entry in ing.get("paths") or ["/"]:
+    for entry in (ing.get("paths") or ["/"]) if enabled else []:
         entry = {"path": entry} if isinstance(entry, str) else entry
         backend = entry.get("backend") or {}
         target_app = backend.get("app", app["name"])
@@ -1556,7 +1565,7 @@ def _norm_ingress(app: Mapping[str, Any], services: dict[tuple[str, str], dict[s
             "backend": {"app": target_app, "service": svc["name"], "port": chosen["port"], "port_name": chosen["name"]},
         })
     tls = ing.get("tls", False)
-    if tls is True or (isinstance(tls, Mapping) and tls.get("enabled", True)):
+    if enabled and (tls is True or (isinstance(tls, Mapping) and tls.get("enabled", True))):
         tls_map = tls if isinstance(tls, Mapping) else {}
         issuer = tls_map.get("issuer")
         tls_out = {
@@ -1569,7 +1578,7 @@ def _norm_ingress(app: Mapping[str, Any], services: dict[tuple[str, str], dict[s
     else:
         tls_out = {"enabled": False, "secret_name": None, "issuer": None, "issuer_kind": None, "hosts": []}
     cors = ing.get("cors")
-    if cors is not None:
+    if enabled and cors is not None:
         cors_out = {
             "enabled": True,
             "allow_origins": list(cors["allow_origins"]),
@@ -1579,9 +1588,9 @@ def _norm_ingress(app: Mapping[str, Any], services: dict[tuple[str, str], dict[s
             "max_age": cors.get("max_age", 86400),
         }
     else:
-        cors_out = {"enabled": False}
+        cors_out = {"enabled": False, "allow_origins": [], "allow_methods": [], "allow_headers": [], "allow_credentials": False, "max_age": None}
     return {
-        "enabled": True,
+        "enabled": enabled,
         "name": name,
         "class_name": ing.get("class_name", "nginx"),
         "hosts": hosts,
@@ -1691,7 +1700,7 @@ def normalize(spec: Any, extra_known: Iterable[str] = ()) -> dict[str, Any]:
     if errors:
         raise PlatformSpecError(errors)
     spec = _plain(spec)
-    part_of = spec.get("k8s_platform_part_of", PART_OF_DEFAULT)
+    part_of = spec.get("k8s_platform_name", PART_OF_DEFAULT)
     environment = spec.get("k8s_platform_environment")
     common = {"app.kubernetes.io/part-of": part_of, "app.kubernetes.io/managed-by": MANAGED_BY}
     if environment:
@@ -1737,7 +1746,7 @@ def normalize(spec: Any, extra_known: Iterable[str] = ()) -> dict[str, Any]:
         out["network"] = _norm_network(app, norm_apps)
     result: dict[str, Any] = {
         "k8s_platform_environment": environment,
-        "k8s_platform_part_of": part_of,
+        "k8s_platform_name": part_of,
         "k8s_platform_common_labels": common,
         "k8s_platform_namespaces": namespaces,
         "k8s_platform_apps": ordered,
