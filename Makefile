@@ -12,7 +12,7 @@ COLLECTIONS := $(ROOT)/.collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/linkops/k8s_platform
 CLUSTER := $(ROOT)/tools/local-cluster/cluster.sh
 # The oldest ansible-core line meta/runtime.yml admits; `make lint` runs ansible-test sanity on it too.
-OLDEST_ANSIBLE_CORE := 2.20
+OLDEST_ANSIBLE_CORE := 2.19
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k rbac"
 PYTEST_ARGS ?=
 

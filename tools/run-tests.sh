@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole suite: unit tests, integration tests and Molecule scenarios on a real control plane.
+#
+# With KUBECONFIG set, everything runs against that cluster. Otherwise the local control plane
+# (tools/local-cluster) is started, and stopped again at the end if this run started it.
+# Arguments are passed to pytest.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$root/.venv/bin:$(bash tools/local-cluster/build.sh --print):$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$root/.collections"
+export PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 NO_COLOR=1
+
+started_here=""
+if [[ -n "${KUBECONFIG:-}" ]]; then
+  echo "[test] using the cluster KUBECONFIG points at: $KUBECONFIG"
+  kubectl version >/dev/null || { echo "[test] ERROR: the API server in $KUBECONFIG does not answer" >&2; exit 1; }
+else
+  if ! bash tools/local-cluster/cluster.sh status; then
+    started_here=1
+  fi
+  KUBECONFIG="$(bash tools/local-cluster/cluster.sh up)"
+  export KUBECONFIG
+fi
+export K8S_PLATFORM_KUBECONFIG="$KUBECONFIG"
+
+cleanup() {
+  if [[ -n "$started_here" && -z "${LINKOPS_KEEP_CLUSTER:-}" ]]; then
+    bash tools/local-cluster/cluster.sh down || true
+  fi
+}
+trap cleanup EXIT
+
+status=0
+echo "[test] pytest: unit and integration"
+python -m pytest tests/unit tests/integration -q -p no:cacheprovider "$@" || status=$?
+
+echo "[test] molecule: every scenario"
+for scenario in molecule/*/molecule.yml; do
+  name="$(basename "$(dirname "$scenario")")"
+  molecule test -s "$name" || { echo "[test] molecule scenario $name FAILED"; status=1; }
+done
+
+if ((status == 0)); then
+  echo "[test] all suites passed"
+else
+  echo "[test] FAILED (exit $status)"
+fi
+exit "$status"
