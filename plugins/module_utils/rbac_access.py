@@ -58,9 +58,8 @@ class Subject:
         return {"kind": self.kind, "user": self.user, "groups": list(self.groups)}
 
     def __str__(self) -> str:
-        if self.kind == "Group":
-            return f"group {self.groups[0]}"
-        return f"{self.kind.lower() if self.kind != 'ServiceAccount' else 'serviceaccount'} {self.user}"
+        """`serviceaccount system:serviceaccount:ns:sa`, `user alice`, `group devs`, `node system:node:n`."""
+        return f"{self.kind.lower()} {self.groups[0] if self.kind == 'Group' else self.user}"
 
 
 def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
@@ -288,12 +287,8 @@ def evaluate(
     return evaluation
 
 
-def _target_of(result: Mapping[str, Any]) -> str:
-    return AccessRequest(**{key: result.get(key) or "" for key in REQUEST_KEYS}).target()
-
-
-def _scope_of(result: Mapping[str, Any]) -> str:
-    return AccessRequest(**{key: result.get(key) or "" for key in REQUEST_KEYS}).scope()
+def _request_of(result: Mapping[str, Any]) -> AccessRequest:
+    return AccessRequest(**{key: result.get(key) or "" for key in REQUEST_KEYS})
 
 
 def mismatch_table(results: Iterable[Mapping[str, Any]]) -> str:
@@ -309,13 +304,14 @@ def mismatch_table(results: Iterable[Mapping[str, Any]]) -> str:
             reason = (reason + "; " if reason else "") + f"evaluation error: {result['evaluation_error']}"
         if result.get("description"):
             reason = f"[{result['description']}] " + (reason or "-")
+        request = _request_of(result)
         rows.append(
             (
                 str(result.get("expected", "")),
                 "allowed" if result.get("allowed") else "denied",
-                str(result.get("verb", "")),
-                _target_of(result),
-                _scope_of(result),
+                request.verb,
+                request.target(),
+                request.scope(),
                 reason or "-",
             )
         )

@@ -439,7 +439,7 @@ def verify_chain(
             path.append(found)
             anchor, complete = found, True
             break
-        if is_self_issued(current) and is_self_signed(current):
+        if is_self_signed(current):
             problems.append(
                 f"{_cert_label(current)} is self-signed and is not a trust anchor"
                 + ("" if anchors else " (no ca_pem given and the Secret has no ca.crt)")
@@ -543,20 +543,22 @@ def inspect_bundle(
     now: Optional[_dt.datetime] = None,
     min_days_left: Optional[int] = None,
     source: str = "pem",
+    ca_source: str = "ca_pem",
 ) -> dict[str, Any]:
     """Everything the module returns, plus `problems`: the reasons to fail (empty when fine).
 
     Problems: fewer than `min_days_left` days left, a hostname not covered, a private key that
     does not belong to the certificate. `findings` are worth a warning but not a failure.
 
-    Private keys found in `cert_pem` are used like `key_pem` and never returned.
+    Private keys found in `cert_pem` are used like `key_pem` and never returned. `source` and
+    `ca_source` name the inputs in error messages.
     """
     now = now or parse_now(None)
     bundle = parse_pem_bundle(cert_pem, source)
     if not bundle.certificates:
         raise TLSInputError(f"{source}: no PEM CERTIFICATE block found")
     leaf, intermediates = bundle.certificates[0], bundle.certificates[1:]
-    anchors = parse_certificates(ca_pem, "ca_pem" if source == "pem" else f"{source} ca.crt") if ca_pem else []
+    anchors = parse_certificates(ca_pem, ca_source) if ca_pem else []
 
     report = describe_certificate(leaf)
     seconds_left = (_not_after(leaf) - now).total_seconds()

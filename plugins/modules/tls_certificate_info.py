@@ -419,6 +419,7 @@ def main():
         else:
             cert_pem, key_pem, ca_pem = params["pem"], None, None
         key_pem = params["private_key_pem"] or key_pem
+        ca_source = "ca_pem" if params["ca_pem"] else f"{what} ca.crt"
         ca_pem = params["ca_pem"] or ca_pem
         if key_pem:
             no_log_values.add(key_pem)
@@ -430,6 +431,7 @@ def main():
             now=now,
             min_days_left=params["min_days_left"],
             source=what,
+            ca_source=ca_source,
         )
     except TLSInputError as exc:
         module.fail_json(msg=str(exc), source=source)

@@ -188,3 +188,13 @@ def test_findings_become_warnings():
     assert not failed
     assert "clients ignore the subject CN" in result["findings"][0]
     assert [w["event"]["msg"] for w in result["warnings"]] == result["findings"]
+
+
+def test_bad_ca_pem_is_named_by_its_source():
+    p = pki()
+    secret = tls_secret(p.valid, p.intermediate)
+    secret["stringData"] = {"ca.crt": "garbage"}
+    failed, result = run_module(module.main, {"secret": secret, "now": NOW_ISO})
+    assert failed and result["msg"] == "secret ca.crt: no PEM CERTIFICATE block found"
+    failed, result = run_module(module.main, {"secret": secret, "ca_pem": "also garbage", "now": NOW_ISO})
+    assert failed and result["msg"] == "ca_pem: no PEM CERTIFICATE block found"
