@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plain helpers over Kubernetes objects as dicts, shared by the analyser modules.
 
 Everything here works on manifests (offline) and on objects read from a live cluster alike:

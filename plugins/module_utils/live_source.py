@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a live cluster for the analysers: one list call per kind, nothing per object.
 
 The client is kubernetes.core's `K8SClient` (from `get_api_client(module)`), or anything

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The LinkOps platform spec: schema, validation and normalisation.
 
 An environment is described once as data (the ``k8s_platform_*`` inventory variables).
@@ -466,7 +466,7 @@ _INGRESS = F(("dict",), "Ingress for the app (host/path routing, TLS, rate limit
     "class_name": F(("string",), "IngressClass.", default="nginx", check=check_subdomain, roles=("ingress",)),
     "host": F(("string",), "Shorthand for a single host.", check=check_host, roles=("ingress",)),
     "hosts": _str_list("Hosts (at least one of host/hosts).", check=check_host, roles=("ingress",)),
-    "paths": F(("list",), "Paths: a string (`/api`) or a dict.", default="`[/]`", elements=_INGRESS_PATH, roles=("ingress",)),
+    "paths": F(("list",), "Paths: a string (`/api`) or a dict.", default="`[/]`", min_items=1, elements=_INGRESS_PATH, roles=("ingress",)),
     "tls": F(("boolean", "dict"), "`true` for TLS with defaults, or a dict.", default="false", roles=("ingress", "cert_manager"), fields={
         "enabled": F(("boolean",), "", default="true", roles=("ingress",)),
         "secret_name": F(("string",), "TLS Secret.", default="`<ingress name>-tls`", check=check_subdomain, roles=("ingress",)),
@@ -651,7 +651,8 @@ def _check_value(value: Any, f: F, path: str, errs: _Errors) -> None:
     matched = next((t for t in f.types if _matches(value, t)), None)
     if matched is None:
         wanted = " or ".join("dict of strings" if t == "map" else t for t in f.types)
-        errs.add(path, f"must be a {wanted}, got {actual} {_short(value)}")
+        article = "an" if wanted[0] in "aeiou" else "a"
+        errs.add(path, f"must be {article} {wanted}, got {actual} {_short(value)}")
         return
     if matched == "string":
         if f.choices and value not in f.choices:
@@ -1012,7 +1013,7 @@ def _check_ingress(app: Mapping[str, Any], view: _AppView, index: _Index, routes
         errs.add(path, "needs 'host' or 'hosts'")
     elif _has(ing, "hosts") and not _l(ing, "hosts") and isinstance(ing.get("hosts"), list):
         errs.add(f"{path}.hosts", "must have at least 1 item")
-    for pindex, entry in enumerate(_l(ing, "paths")):
+    for pindex, entry in enumerate(_l(ing, "paths") if _has(ing, "paths") else ["/"]):
         ppath = f"{path}.paths[{pindex}]"
         if isinstance(entry, str):
             http_path = entry
@@ -1226,9 +1227,15 @@ def _semantic(spec: Mapping[str, Any], errs: _Errors) -> None:
     routes: dict[tuple[str, str], str] = {}
     claims: dict[tuple[str, str], str] = {}
     for app, view in views:
+        # The metrics port joins the app's ports (as the normaliser adds it) before anyone refers to them.
+        _check_metrics(app, view, errs)
+        metrics_port = _i(_d(app, "metrics"), "port")
+        if metrics_port is not None and view.ports and 1 <= metrics_port <= 65535 and metrics_port not in view.target_ports \
+                and metrics_port not in view.service_ports:
+            view.ports.append(("metrics" if "metrics" not in view.port_names else f"metrics-{metrics_port}", metrics_port, metrics_port, "TCP"))
+    for app, view in views:
         _check_ports(app, view, errs)
         _check_service(app, view, errs)
-        _check_metrics(app, view, errs)
         ns = namespaces.get(view.namespace or "")
         _check_workload(app, view, _psa_enforce(ns) if ns is not None else "restricted", errs)
         _check_rbac(app, view, errs)

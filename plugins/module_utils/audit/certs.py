@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Minimal certificate reading for the audit (ING-003/004/005).
 
 Kept small on purpose: plugins/module_utils/tls.py (tls_certificate_info) is the full version,

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Report writers for the audit result: json, markdown, junit, sarif and html.
 
 Every writer takes the dict `engine.run_audit` returns (plus optional `flows` for the HTML

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load the labelled audit corpus (tests/unit/audit/corpus/*.yaml) and run it.
 
 A corpus file holds `cases:`, each a small manifest set with the check IDs it must trigger
@@ -9,7 +9,8 @@ trigger. A case may start from the compliant baseline cluster (`base: true`, cor
 and change it:
 
 - `remove: [Kind/namespace/name, ...]` drops baseline objects (cluster-scoped: `Kind//name`);
-- `set: {Kind/namespace/name: {dotted.path: value}}` sets fields (list indices are numbers);
+- `set: {Kind/namespace/name: {dotted.path: value}}` sets fields (list indices are numbers, one past
+  the end appends, a dot inside a key is escaped: `data.tls\\.crt`);
 - `unset: {Kind/namespace/name: [dotted.path, ...]}` deletes fields;
 - `copies: [{from: Kind/ns/name, name: new, set: {...}, unset: [...]}]` adds changed copies;
 - `resources: [...]` adds objects.
@@ -26,6 +27,7 @@ import base64
 import copy
 import datetime
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +94,9 @@ def _normalise_key(key: str) -> str:
 
 
 def _path_parts(path: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in path.split(".")]
+    """`a.b.0.c`; a dot inside a key is written `\\.` (`data.tls\\.crt`)."""
+    parts = [p.replace("\\.", ".") for p in re.split(r"(?<!\\)\.", path)]
+    return [int(p) if p.isdigit() else p for p in parts]
 
 
 def set_path(obj: Any, path: str, value: Any) -> None:
@@ -107,8 +111,8 @@ def set_path(obj: Any, path: str, value: Any) -> None:
             current[part] = [] if isinstance(following, int) else {}
         current = current[part]
     last = parts[-1]
-    if isinstance(last, int):
-        current[last] = value
+    if isinstance(last, int) and last == len(current):
+        current.append(value)  # one past the end appends
     else:
         current[last] = value
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A fake kubernetes.core client that answers SubjectAccessReviews from a small rule table.
 
 The rules follow RBAC's matching: a rule grants its verbs on its resources (`resource` or

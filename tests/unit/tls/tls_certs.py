@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test PKI made with cryptography at import time: a root CA, an intermediate and leaves.
 
 Every date is relative to NOW, and the tests pass NOW to the code under test, so results do
