@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small valid spec and a path setter shared by the platform spec tests."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+DELETE = object()
+
+BASE: dict[str, Any] = {
+    "k8s_platform_environment": "test",
+    "k8s_platform_namespaces": [
+        {"name": "mlops", "pod_security": "restricted"},
+        {"name": "data", "pod_security": {"enforce": "baseline"}},
+    ],
+    "k8s_platform_storage_classes": [
+        {"name": "fast-ssd", "provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3"}},
+    ],
+    "k8s_platform_apps": [
+        {  # 0
+            "name": "api", "namespace": "mlops", "port": 8000,
+            "service": {"type": "ClusterIP", "external_lb": {"port": 80}},
+            "metrics": {"port": 9090},
+            "workload": {"image": "api:1", "probes": {"readiness": {"path": "/healthz"}}},
+            "rbac": {"rules": [{"resources": ["pods"], "verbs": ["get"]}]},
+            "ingress": {"host": "api.example.com", "tls": {"issuer": "letsencrypt"}, "cors": {"allow_origins": ["https://app.example.com"]}},
+            "network": {
+                "from": [{"app": "web"}, {"ingress_controller": True}],
+                "to": [{"app": "db", "namespace": "data", "port": 5432}],
+            },
+            "storage": [{"name": "data", "size": "1Gi", "class": "fast-ssd", "mount_path": "/data"}],
+        },
+        {  # 1
+            "name": "web", "namespace": "mlops",
+            "ports": [{"name": "http", "port": 80, "target_port": 3000}],
+            "service": {"type": "LoadBalancer", "source_ranges": ["10.0.0.0/8"]},
+        },
+        {"name": "admin", "namespace": "mlops", "port": 8080, "service": {"type": "NodePort", "node_port": 30080}},  # 2
+        {  # 3
+            "name": "db", "namespace": "data", "port": 5432, "service": {"type": "Headless"},
+            "workload": {"kind": "StatefulSet", "image": "postgres:17"},
+        },
+        {"name": "s3", "namespace": "mlops", "service": {"type": "ExternalName", "external_name": "s3.amazonaws.com"}},  # 4
+    ],
+}
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _steps(path: str) -> list[Any]:
+    return [int(index) if index else key for key, index in _STEP.findall(path)]
+
+
+def set_path(spec: dict[str, Any], path: str, value: Any) -> None:
+    """Set (or with DELETE remove) the value at a dotted path such as k8s_platform_apps[0].service.type."""
+    steps = _steps(path)
+    node: Any = spec
+    for step in steps[:-1]:
+        node = node[step]
+    last = steps[-1]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+
+
+def mutate(*changes: tuple[str, Any]) -> dict[str, Any]:
+    spec = copy.deepcopy(BASE)
+    for path, value in changes:
+        set_path(spec, path, value)
+    return spec
