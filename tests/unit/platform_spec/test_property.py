@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# Apache License 2.0 (see LICENSE)
+"""Property tests: validate() never raises, and every malformed spec gets at least one message."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import normalize, validate
+
+from .spec_helpers import BASE
+
+REPO = Path(__file__).resolve().parents[3]
+with open(REPO / "inventories" / "prod" / "group_vars" / "all" / "platform.yml", encoding="utf-8") as _handle:
+    PROD = yaml.safe_load(_handle)
+SEEDS = [BASE, PROD]
+
+
+def _slots(node: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Every (container, key) of a spec, containers included."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.append((node, key))
+            _slots(value, out)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            out.append((node, index))
+            _slots(value, out)
+    return out
+
+
+# Values no field of the schema accepts: any of them anywhere is a problem.
+never_valid = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.binary(max_size=8),
+    st.frozensets(st.integers(), max_size=3),
+    st.complex_numbers(),
+    st.builds(object),
+)
+# Values of every JSON-ish shape: valid in some places, not in others.
+anything = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2 ** 40), max_value=2 ** 40), st.floats(), st.text(max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@st.composite
+def malformed_specs(draw: st.DrawFn) -> dict[str, Any]:
+    spec = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        slots = _slots(spec, [])
+        action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
+        container, key = draw(st.sampled_from(slots))
+        if action == "replace":
+            container[key] = draw(never_valid)
+        elif action == "unknown-key":
+            target = container if isinstance(container, dict) else spec
+            target["zz_" + draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))] = draw(anything)
+        else:
+            lists = [c for c, _k in slots if isinstance(c, list)]
+            if lists:
+                draw(st.sampled_from(lists)).append(draw(never_valid))
+            else:
+                spec["k8s_platform_apps"] = draw(never_valid)
+    return spec
+
+
+@st.composite
+def random_specs(draw: st.DrawFn) -> Any:
+    """Valid seeds with random values of any type in random places, or plain random data."""
+    if draw(st.booleans()):
+        return draw(anything)
+    spec = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        container, key = draw(st.sampled_from(_slots(spec, [])))
+        container[key] = draw(anything)
+    return spec
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(malformed_specs())
+def test_malformed_specs_always_get_a_message(spec: dict[str, Any]) -> None:
+    errors = validate(spec)
+    assert errors, "a malformed spec validated clean"
+    assert all(isinstance(error, str) and ": " in error for error in errors)
+    assert not any("internal validator error" in error for error in errors)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(random_specs())
+def test_validate_never_raises_and_normalize_accepts_what_validates(spec: Any) -> None:
+    errors = validate(spec)
+    assert isinstance(errors, list)
+    assert not any("internal validator error" in error for error in errors), errors
+    if not errors:
+        result = normalize(spec)  # whatever validates clean must normalise without raising
+        assert isinstance(result["k8s_platform_apps"], list)
