@@ -162,7 +162,7 @@ def check_host(value: Any) -> Optional[str]:
 
 def check_qualified_key(value: Any) -> Optional[str]:
     """A label or annotation key: optional DNS-subdomain prefix and '/', then a name of at most 63 characters."""
-    prefix, _, name = value.rpartition("/")
+    prefix, _sep, name = value.rpartition("/")
     if "/" in value and (not prefix or not _is_subdomain(prefix)):
         return f"{value!r}: the prefix before '/' {SUBDOMAIN_RULE[5:]}"
     if len(name) > 63 or not _QUALIFIED_NAME_RE.match(name):
@@ -333,7 +333,8 @@ _SOURCE_RANGES = _str_list("Client CIDRs allowed to reach the load balancer (Loa
 _ETP = F(("string",), "externalTrafficPolicy (NodePort and LoadBalancer only).", default="Cluster", choices=("Cluster", "Local"), roles=("services",))
 
 _PORT_ENTRY = F(("dict",), fields={
-    "name": F(("string",), "Port name (IANA service name).", default="`http` for the first port, else `port-<port>`", check=check_port_name, roles=("services",)),
+    "name": F(("string",), "Port name (IANA service name).", default="`http` for the first port, else `port-<port>`",
+              check=check_port_name, roles=("services",)),
     "port": _port("Service port.", required=True),
     "target_port": _port("Container port the Service forwards to.", default="`port`"),
     "protocol": F(("string",), "Protocol.", default="TCP", choices=PROTOCOLS, roles=("services",)),
@@ -372,7 +373,8 @@ _SERVICE = F(("dict",), "How the app is exposed.", default="`{type: ClusterIP}`"
     "external_lb": _EXTERNAL_LB,
 })
 
-_METRICS = F(("dict",), "Prometheus scraping: sets `prometheus.io/scrape|port|path` on the Service and pod template.", roles=("services", "monitoring"), fields={
+_METRICS = F(("dict",), "Prometheus scraping: sets `prometheus.io/scrape|port|path` on the Service and pod template.",
+             roles=("services", "monitoring"), fields={
     "port": _port("Container port serving metrics; added to the Service as port `metrics` if it is not already one of the app's ports.",
                   default="the app's first target port", roles=("monitoring",)),
     "path": F(("string",), "Metrics path.", default="/metrics", check=check_http_path, roles=("monitoring",)),
@@ -479,7 +481,8 @@ _INGRESS = F(("dict",), "Ingress for the app (host/path routing, TLS, rate limit
     "cors": F(("dict",), "CORS headers.", roles=("ingress",), fields={
         "allow_origins": _str_list("Origins (`*` or scheme://host[:port]).", required=True, min_items=1, check=check_origin, roles=("ingress",)),
         "allow_methods": _str_list("", choices=HTTP_METHODS, default="GET, PUT, POST, DELETE, PATCH, OPTIONS", roles=("ingress",)),
-        "allow_headers": _str_list("", check=check_header, default="DNT, User-Agent, X-Requested-With, If-Modified-Since, Cache-Control, Content-Type, Range, Authorization",
+        "allow_headers": _str_list("", check=check_header,
+                                   default="DNT, User-Agent, X-Requested-With, If-Modified-Since, Cache-Control, Content-Type, Range, Authorization",
                                    roles=("ingress",)),
         "allow_credentials": F(("boolean",), "Not allowed with origin `*`.", default="false", roles=("ingress",)),
         "max_age": F(("integer",), "Preflight cache seconds.", default="86400", minimum=0, maximum=31536000, roles=("ingress",)),
@@ -576,7 +579,8 @@ STORAGE_CLASS = F(("dict",), fields={
 SCHEMA: dict[str, F] = {
     "k8s_platform_environment": F(("string",), "Environment name (`local`, `dev`...): label `linkops.io/environment` on every object.",
                                   check=check_label, roles=("all",)),
-    "k8s_platform_name": F(("string",), "Platform name: value of `app.kubernetes.io/part-of`.", default=PART_OF_DEFAULT, check=check_label_value, roles=("all",)),
+    "k8s_platform_name": F(("string",), "Platform name: value of `app.kubernetes.io/part-of`.", default=PART_OF_DEFAULT,
+                           check=check_label_value, roles=("all",)),
     "k8s_platform_namespaces": F(("list",), "Namespaces of the environment.", default="[]", elements=NAMESPACE, roles=("namespaces",)),
     "k8s_platform_apps": F(("list",), "Apps of the environment.", default="[]", elements=APP, roles=("all",)),
     "k8s_platform_storage_classes": F(("list",), "StorageClass catalogue; when not empty, apps may only use these classes.",
@@ -861,7 +865,8 @@ def _check_service(app: Mapping[str, Any], view: _AppView, errs: _Errors) -> Non
     if _has(svc, "node_port") and first and _has(first[0], "node_port"):
         errs.add(f"{path}.node_port", "conflicts with ports[0].node_port; set it in one place")
     if _has(svc, "source_ranges") and stype != "LoadBalancer":
-        errs.add(f"{path}.source_ranges", f"source_ranges is only valid with service type LoadBalancer (type is {stype}); use external_lb or network.from cidr peers")
+        errs.add(f"{path}.source_ranges",
+                 f"source_ranges is only valid with service type LoadBalancer (type is {stype}); use external_lb or network.from cidr peers")
     if _has(svc, "external_traffic_policy") and stype not in ("NodePort", "LoadBalancer"):
         errs.add(f"{path}.external_traffic_policy", f"only valid with service type NodePort or LoadBalancer (type is {stype})")
     if stype == "ExternalName":
@@ -1027,7 +1032,8 @@ def _check_ingress(app: Mapping[str, Any], view: _AppView, index: _Index, routes
         target = index.apps.get((view.namespace or "", target_name or ""))
         if _has(backend, "app") and target is None:
             known = sorted(n for (ns, n) in index.apps if ns == view.namespace)
-            errs.add(f"{ppath}.backend.app", f"no app '{target_name}' in namespace '{view.namespace}' (an Ingress can only route within its namespace; apps there: {', '.join(known) or 'none'})")
+            errs.add(f"{ppath}.backend.app", f"no app '{target_name}' in namespace '{view.namespace}' "
+                     f"(an Ingress can only route within its namespace; apps there: {', '.join(known) or 'none'})")
         elif target is not None and target is not view and target.service_type == "ExternalName":
             errs.add(f"{ppath}.backend.app", f"app '{target_name}' is ExternalName-only (no pods behind it); an Ingress cannot route to it")
         elif target is not None and _has(backend, "port"):
