@@ -116,8 +116,8 @@ CATALOGUE: tuple[Check, ...] = (
        "give the Service a selector matching the app's pod labels and make sure the workload has ready replicas", _SVC_PODS),
     _c("SVC-002", "services", "high", "Service targetPort matches no container port of the selected pods", "services", "services_apps",
        "set the app's port so that the Service targetPort equals a containerPort (or port name) of its pods", _SVC_PODS),
-    _c("SVC-003", "services", "high", "LoadBalancer Service without loadBalancerSourceRanges", "services", "services_load_balancer_source_ranges",
-       "restrict who may reach the load balancer with spec.loadBalancerSourceRanges", ("Service",)),
+    _c("SVC-003", "services", "high", "LoadBalancer Service without loadBalancerSourceRanges", "services", "services_apps",
+       "restrict who may reach the load balancer (service.source_ranges or service.external_lb.source_ranges of the app)", ("Service",)),
     _c("SVC-004", "services", "medium", "LoadBalancer Service without an external address", "services", "services_apps",
        "make sure a load-balancer implementation serves the cluster, or use ClusterIP behind the ingress", ("Service",)),
     _c("SVC-005", "services", "low", "NodePort Service in use", "services", "services_apps",
@@ -187,10 +187,10 @@ CATALOGUE: tuple[Check, ...] = (
     _c("NET-007", "network_policies", "medium", "Ingress allowed from every namespace", "network_policies", "network_policies_apps",
        "name the allowed client apps or namespaces (network.from) instead of allowing all", ("NetworkPolicy",)),
     # Pod security
-    _c("POD-001", "pod_security", "high", "Namespace without a Pod Security Admission enforce label", "namespaces", "namespaces_pod_security",
-       "set the namespace's pod_security level (baseline or restricted)", _NS),
-    _c("POD-002", "pod_security", "high", "Pod Security enforce level privileged in an app namespace", "namespaces", "namespaces_pod_security",
-       "set the namespace's pod_security level to restricted (or baseline)", _NS),
+    _c("POD-001", "pod_security", "high", "Namespace without a Pod Security Admission enforce label", "namespaces",
+       "namespaces_pod_security_default_level", "set a Pod Security level (baseline or restricted) for the namespace (pod_security in k8s_platform_namespaces)", _NS),
+    _c("POD-002", "pod_security", "high", "Pod Security enforce level privileged in an app namespace", "namespaces",
+       "namespaces_pod_security_default_level", "set the namespace's pod_security to restricted (or baseline) in k8s_platform_namespaces", _NS),
     _c("POD-003", "pod_security", "high", "Container may run as root (runAsNonRoot not true)", "workloads", "workloads_security_context",
        "set securityContext.runAsNonRoot: true (and a non-zero runAsUser)", WORKLOADS),
     _c("POD-004", "pod_security", "high", "allowPrivilegeEscalation not false", "workloads", "workloads_security_context",
@@ -283,3 +283,15 @@ def id_matches(pattern: str, check_id: str) -> bool:
     if pattern.endswith("-"):
         return check_id.startswith(pattern)
     return pattern == check_id or check_id.startswith(pattern + "-")
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table docs/audit.md carries (a test keeps the two equal)."""
+    lines = []
+    for key, title in SECTIONS:
+        lines += [f"### {title}", "", "| ID | Check | Severity | Remediation |", "| --- | --- | --- | --- |"]
+        for entry in CATALOGUE:
+            if entry.section == key:
+                lines.append(f"| {entry.id} | {entry.title} | {entry.severity} | {entry.remediation} |")
+        lines.append("")
+    return "\n".join(lines)
