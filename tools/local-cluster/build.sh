@@ -24,12 +24,6 @@ fi
 
 log() { echo "[local-cluster build] $*" >&2; }
 
-if ! command -v go >/dev/null 2>&1; then
-  log "ERROR: the Go toolchain is not on PATH. Install Go >= 1.25 (https://go.dev/doc/install or your"
-  log "       distribution's golang package); it is needed to build the local control plane."
-  exit 2
-fi
-
 mkdir -p "$bin_dir" "$src_dir"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 export CGO_ENABLED=0
@@ -37,9 +31,19 @@ export CGO_ENABLED=0
 # from the module proxy.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 
+# GO names the go command to use (default: go on PATH). Only needed when something is missing.
+go_cmd="${GO:-go}"
+require_go() {
+  if ! command -v "$go_cmd" >/dev/null 2>&1; then
+    log "ERROR: the Go toolchain ($go_cmd) is not on PATH, and $1 must be built. Install Go >= 1.25"
+    log "       (https://go.dev/doc/install or your distribution's golang package), or point GO at it."
+    exit 2
+  fi
+}
+
 # Print the go.mod path of module@version, downloading it if needed.
 gomod_of() {
-  go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p'
+  "$go_cmd" mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p'
 }
 
 # Start a wrapper module in $1 that requires $2 at $3.
@@ -65,6 +69,7 @@ have_all() {
 
 build_kubernetes() {
   have_all kube-apiserver kube-controller-manager kube-scheduler kubectl && return 0
+  require_go "Kubernetes $K8S_VERSION"
   log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (slow when cold)"
   local wrapper="$src_dir/kubernetes-$K8S_VERSION" upstream_mod staging_version minor
   upstream_mod="$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")"
@@ -83,7 +88,7 @@ build_kubernetes() {
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-  (cd "$wrapper" && go build -ldflags "$ldflags" -o "$bin_dir/" \
+  (cd "$wrapper" && "$go_cmd" build -ldflags "$ldflags" -o "$bin_dir/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
@@ -92,27 +97,30 @@ build_kubernetes() {
 
 build_etcd() {
   have_all etcd && return 0
+  require_go "etcd $ETCD_VERSION"
   log "building etcd $ETCD_VERSION"
   local wrapper="$src_dir/etcd-$ETCD_VERSION"
   new_wrapper "$wrapper" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
-  (cd "$wrapper" && go build -ldflags "-s -w" -o "$bin_dir/etcd" go.etcd.io/etcd/server/v3)
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/etcd" go.etcd.io/etcd/server/v3)
 }
 
 build_kwok() {
   have_all kwok kwokctl && return 0
+  require_go "kwok $KWOK_VERSION"
   log "building kwok and kwokctl $KWOK_VERSION"
   # Its own module, so its k8s.io versions are not forced to the cluster's.
   local wrapper="$src_dir/kwok-$KWOK_VERSION"
   new_wrapper "$wrapper" sigs.k8s.io/kwok "$KWOK_VERSION"
-  (cd "$wrapper" && go build -ldflags "-s -w" -o "$bin_dir/" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl)
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl)
 }
 
 build_helm() {
   have_all helm && return 0
+  require_go "helm $HELM_VERSION"
   log "building helm $HELM_VERSION"
   local wrapper="$src_dir/helm-$HELM_VERSION"
   new_wrapper "$wrapper" helm.sh/helm/v3 "$HELM_VERSION"
-  (cd "$wrapper" && go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
     -o "$bin_dir/helm" helm.sh/helm/v3/cmd/helm)
 }
 

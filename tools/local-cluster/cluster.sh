@@ -174,25 +174,35 @@ cmd_up() {
 }
 
 cmd_down() {
-  local bins pid_file pid
+  local bins pid_file pid pids=()
   bins="$(bin_dir)"
+  # Read the pids first: kwokctl removes the pid files as it stops the components.
+  if [[ -d "$cluster_dir/pids" ]]; then
+    for pid_file in "$cluster_dir"/pids/*.pid; do
+      [[ -f "$pid_file" ]] && pids+=("$(cat "$pid_file")")
+    done
+  fi
   if [[ -x "$bins/kwokctl" && -d "$cluster_dir" ]]; then
     PATH="$bins:$PATH" "$bins/kwokctl" delete cluster --name "$cluster_name" >/dev/null 2>&1 || true
   fi
-  # Whatever kwokctl left running, stop it by its pid file.
-  if [[ -d "$cluster_dir/pids" ]]; then
-    for pid_file in "$cluster_dir"/pids/*.pid; do
-      [[ -f "$pid_file" ]] || continue
-      pid="$(cat "$pid_file")"
-      if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        kill -9 "$pid" 2>/dev/null || true
-      fi
+  # Whatever is still running: TERM, wait up to 10 s, then KILL.
+  for pid in "${pids[@]}"; do
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 20); do
+      alive "$pid" || break
+      sleep 0.5
     done
-  fi
+    alive "$pid" && kill -9 "$pid" 2>/dev/null || true
+  done
   rm -rf "$cluster_dir"
   log "cluster '$cluster_name' stopped and its state removed"
+}
+
+# A process that exists and is not a zombie waiting to be reaped.
+alive() {
+  [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 case "${1:-}" in
