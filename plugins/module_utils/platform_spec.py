@@ -530,6 +530,8 @@ _STORAGE_ENTRY = F(("dict",), roles=("storage",), fields={
                default="the cluster default", check=check_subdomain, roles=("storage",)),
     "access_modes": _str_list("", choices=ACCESS_MODES, default="[ReadWriteOnce]", min_items=1, roles=("storage",)),
     "mount_path": F(("string",), "Where the workload mounts it.", check=check_abs_path, roles=("storage", "workloads")),
+    "backup": F(("boolean",), "Label the claim for the storage role's scheduled snapshots (or Velero backups).",
+                default="false", roles=("storage",)),
 })
 
 _POD_SECURITY = F(("string", "dict"), "A level for all three modes, or a dict.", default="restricted for all three modes",
@@ -1684,6 +1686,7 @@ def _norm_storage(app: Mapping[str, Any], labels: dict[str, str]) -> list[dict[s
         "class": entry.get("class"),
         "access_modes": list(entry.get("access_modes", ["ReadWriteOnce"])),
         "mount_path": entry.get("mount_path"),
+        "backup": entry.get("backup", False),
         "labels": dict(labels),
     } for entry in app.get("storage") or []]
 

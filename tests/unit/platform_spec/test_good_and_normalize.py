@@ -176,3 +176,14 @@ def test_pod_security_shorthand() -> None:
     spec = normalize(mutate(("k8s_platform_namespaces[1].pod_security", "privileged")))
     assert spec["k8s_platform_namespaces"][1]["pod_security"] == {"enforce": "privileged", "audit": "privileged", "warn": "privileged",
                                                                   "version": PSA_VERSION_DEFAULT}
+
+
+def test_storage_backup_flag_defaults_to_false_and_is_validated() -> None:
+    spec = mutate(("k8s_platform_apps[0].storage", [
+        {"name": "data", "size": "1Gi", "class": "fast-ssd", "backup": True},
+        {"name": "cache", "size": "1Gi", "class": "fast-ssd"},
+    ]))
+    storage = normalize(spec)["k8s_platform_apps"][0]["storage"]
+    assert [entry["backup"] for entry in storage] == [True, False]
+    bad = validate(mutate(("k8s_platform_apps[0].storage[0].backup", "yes")))
+    assert any(msg.startswith("k8s_platform_apps[0].storage[0].backup: must be a boolean") for msg in bad), bad
