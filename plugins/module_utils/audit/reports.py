@@ -234,20 +234,27 @@ def _flows_svg(flows: Sequence[Mapping[str, Any]]) -> str:
     y_of_source = {name: 30 + i * row_height for i, name in enumerate(sources)}
     y_of_target = {name: 30 + i * row_height for i, name in enumerate(targets)}
     parts = [f'<svg id="flows-graph" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="allowed flows">']
-    for flow in flows:
+    labels = []
+    for position, flow in enumerate(flows):
         y1 = y_of_source[str(flow.get("from", ""))]
         y2 = y_of_target[str(flow.get("to", ""))]
         x1, x2 = left_x + box_w, right_x
         label = f"{flow.get('port', 'any')}/{flow.get('protocol', 'TCP')}"
-        mid_x, mid_y = (x1 + x2) / 2, (y1 + y2) / 2 - 3
+        # labels alternate between the source and the target side so that crossing lines keep them apart
+        share = 0.25 if position % 2 == 0 else 0.72
+        label_x, label_y = x1 + (x2 - x1) * share, y1 + (y2 - y1) * share - 4
         parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#4b6cb7" stroke-width="1.5"/>')
-        parts.append(f'<text x="{mid_x:.0f}" y="{mid_y:.0f}" text-anchor="middle" fill="#33415c">{_e(label)}</text>')
+        labels.append(
+            f'<text x="{label_x:.0f}" y="{label_y:.0f}" text-anchor="middle" fill="#33415c" stroke="#ffffff" stroke-width="3" '
+            f'paint-order="stroke">{_e(label)}</text>'
+        )
         angle = math.atan2(y2 - y1, x2 - x1)
         ax1 = x2 - 9 * math.cos(angle - 0.4)
         ay1 = y2 - 9 * math.sin(angle - 0.4)
         ax2 = x2 - 9 * math.cos(angle + 0.4)
         ay2 = y2 - 9 * math.sin(angle + 0.4)
         parts.append(f'<polygon points="{x2},{y2} {ax1:.1f},{ay1:.1f} {ax2:.1f},{ay2:.1f}" fill="#4b6cb7"/>')
+    parts.extend(labels)
     for name, y in y_of_source.items():
         parts.append(f'<rect x="{left_x}" y="{y - 12}" width="{box_w}" height="24" rx="5" fill="#e8eefc" stroke="#4b6cb7"/>')
         parts.append(f'<text x="{left_x + 8}" y="{y + 4}" fill="#1d2430">{_e(name)}</text>')
