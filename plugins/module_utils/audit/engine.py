@@ -141,19 +141,22 @@ def read_cluster(client: Any, checks: Iterable[Check]) -> ClusterSnapshot:
 
 
 class _Exemptions:
-    def __init__(self, index: ResourceIndex, entries: list[dict[str, Any]]) -> None:
-        self.index = index
+    def __init__(self, ctx: AuditContext, entries: list[dict[str, Any]]) -> None:
+        self.ctx = ctx
         self.entries = entries
+
+    def _get(self, kind: str, namespace: str, name: str) -> Optional[dict[str, Any]]:
+        return self.ctx.lookup(kind, namespace, name)
 
     def reason(self, finding: Finding) -> str:
         resource = finding.resource
         kind, namespace, name = resource["kind"], resource["namespace"], resource["name"]
         if kind == "Namespace":
-            obj = self.index.get("Namespace", "", name)
+            obj = self._get("Namespace", "", name)
             namespace_obj = obj
         else:
-            obj = self.index.get(kind, namespace, name) if kind != "Cluster" else None
-            namespace_obj = self.index.get("Namespace", "", namespace) if namespace else None
+            obj = self._get(kind, namespace, name) if kind != "Cluster" else None
+            namespace_obj = self._get("Namespace", "", namespace) if namespace else None
         if any(id_matches(i, finding.id) for i in _annotation_ids(obj)):
             return f"annotation {EXEMPT_ANNOTATION} on {kind} {name}"
         if namespace_obj is not None and namespace_obj is not obj and any(id_matches(i, finding.id) for i in _annotation_ids(namespace_obj)):
@@ -198,7 +201,7 @@ def run_audit(
         now=options.now or datetime.datetime.now(datetime.timezone.utc),
         expiry_days=options.expiry_days,
     )
-    exemptions = _Exemptions(index, list(options.exemptions))
+    exemptions = _Exemptions(ctx, list(options.exemptions))
     min_rank = SEVERITY_RANK[options.min_severity]
 
     findings: list[dict[str, Any]] = []
