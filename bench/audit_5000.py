@@ -78,7 +78,8 @@ def make_objects(count: int) -> list[dict]:
                       "egress": [{"ports": [{"protocol": "UDP", "port": 53}]}]}},
             {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": name, "namespace": ns,
                                                                                "annotations": {"nginx.ingress.kubernetes.io/limit-rps": "10"}},
-             "spec": {"ingressClassName": "nginx", "tls": [{"hosts": [f"{name}.example.com"], "secretName": f"{name}-tls"}],
+             "spec": {"ingressClassName": "nginx",
+                      "tls": [{"hosts": [f"{name}.example.com"], "secretName": f"{name}-tls"}],
                       "rules": [{"host": f"{name}.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix",
                                                                                    "backend": {"service": {"name": name, "port": {"number": 80}}}}]}}]}},
             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-tls", "namespace": ns}, "type": "kubernetes.io/tls", "data": {}},
@@ -88,7 +89,8 @@ def make_objects(count: int) -> list[dict]:
         ]
     objects.append({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "provisioner": "ebs.csi.aws.com",
                     "metadata": {"name": "fast", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}})
-    objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}})
+    objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"},
+                    "spec": {"controller": "k8s.io/ingress-nginx"}})
     return objects[:count] if len(objects) > count else objects
 
 

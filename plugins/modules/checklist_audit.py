@@ -183,7 +183,9 @@ checks:
   type: list
   elements: dict
 source:
-  description: How the objects were read (C(mode) offline or live; C(list_calls), the kinds asked for, one list call each at most; C(forbidden) and C(not_served) kinds).
+  description:
+    - How the objects were read, C(mode) offline or live.
+    - C(list_calls), the kinds asked for (one list call each at most); C(forbidden) and C(not_served) kinds.
   returned: always
   type: dict
 report_path:

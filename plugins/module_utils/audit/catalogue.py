@@ -167,8 +167,8 @@ CATALOGUE: tuple[Check, ...] = (
     _c("RBAC-007", "rbac", "critical", "cluster-admin bound to a non-system subject", "rbac", "rbac_cluster_admin_subjects",
        "bind a narrower ClusterRole; keep cluster-admin for break-glass system subjects", ("ClusterRoleBinding", "RoleBinding")),
     _c("RBAC-008", "rbac", "medium", "Binding to a missing Role, ClusterRole or ServiceAccount", "rbac", "rbac_apps",
-       "create the referenced Role and ServiceAccount, or remove the stale binding", ("RoleBinding", "ClusterRoleBinding", "Role", "ClusterRole",
-                                                                                     "ServiceAccount")),
+       "create the referenced Role and ServiceAccount, or remove the stale binding",
+       ("RoleBinding", "ClusterRoleBinding", "Role", "ClusterRole", "ServiceAccount")),
     _c("RBAC-009", "rbac", "high", "Workload names a missing ServiceAccount", "rbac", "rbac_apps",
        "create the ServiceAccount the workload names (the rbac role creates one per app)", WORKLOADS + ("ServiceAccount",)),
     # Network policies
@@ -188,7 +188,8 @@ CATALOGUE: tuple[Check, ...] = (
        "name the allowed client apps or namespaces (network.from) instead of allowing all", ("NetworkPolicy",)),
     # Pod security
     _c("POD-001", "pod_security", "high", "Namespace without a Pod Security Admission enforce label", "namespaces",
-       "namespaces_pod_security_default_level", "set a Pod Security level (baseline or restricted) for the namespace (pod_security in k8s_platform_namespaces)", _NS),
+       "namespaces_pod_security_default_level",
+       "set a Pod Security level (baseline or restricted) for the namespace (pod_security in k8s_platform_namespaces)", _NS),
     _c("POD-002", "pod_security", "high", "Pod Security enforce level privileged in an app namespace", "namespaces",
        "namespaces_pod_security_default_level", "set the namespace's pod_security to restricted (or baseline) in k8s_platform_namespaces", _NS),
     _c("POD-003", "pod_security", "high", "Container may run as root (runAsNonRoot not true)", "workloads", "workloads_security_context",

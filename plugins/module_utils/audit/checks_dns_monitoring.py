@@ -189,7 +189,8 @@ def mon_scraped(ctx: AuditContext) -> CheckOutcome:
     if not pods:
         return NotApplicable("no long-running workload")
     return [
-        Finding("MON-003", pod_ref(v), f"{v.owner.get('kind')} {v.namespace}/{v.name} is scraped by no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation")
+        Finding("MON-003", pod_ref(v),
+                f"{v.owner.get('kind')} {v.namespace}/{v.name} is scraped by no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation")
         for v in pods
         if not _scraped(ctx, v)
     ]
@@ -215,7 +216,8 @@ def mon_port_annotation(ctx: AuditContext) -> CheckOutcome:
         subjects += 1
         ports = _port_values([p for c in view.containers for p in c.get("ports") or []])
         if str(value) not in ports:
-            findings.append(Finding("MON-004", pod_ref(view), f"{view.owner.get('kind')} {view.namespace}/{view.name}: {PORT} {value} matches no container port"))
+            message = f"{view.owner.get('kind')} {view.namespace}/{view.name}: {PORT} {value} matches no container port"
+            findings.append(Finding("MON-004", pod_ref(view), message))
     for service in ctx.objects("Service"):
         value = annotations_of(service).get(PORT)
         if value is None:

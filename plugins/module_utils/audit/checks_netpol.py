@@ -135,7 +135,8 @@ def net_dns_egress(ctx: AuditContext) -> CheckOutcome:
         if not any(_rule_allows_dns(r) for r in rules):
             names = ", ".join(sorted(ns_name(p) for p in egress_policies))
             findings.append(
-                Finding("NET-005", pod_ref(view), f"{view.owner.get('kind')} {view.namespace}/{view.name}: egress is restricted ({names}) but port 53 is not allowed")
+                Finding("NET-005", pod_ref(view),
+                        f"{view.owner.get('kind')} {view.namespace}/{view.name}: egress is restricted ({names}) but port 53 is not allowed")
             )
     if not isolated_any:
         return NotApplicable("no pod with restricted egress")
@@ -198,5 +199,6 @@ def net_ingress_from_all(ctx: AuditContext) -> CheckOutcome:
                 if isinstance(peer, dict) and "namespaceSelector" in peer and not peer["namespaceSelector"]:
                     problems.append("an empty namespaceSelector (every namespace)")
         if problems:
-            findings.append(Finding("NET-007", ref(policy), f"NetworkPolicy {ns_name(policy)} allows ingress from every namespace: " + "; ".join(sorted(set(problems)))))
+            message = f"NetworkPolicy {ns_name(policy)} allows ingress from every namespace: " + "; ".join(sorted(set(problems)))
+            findings.append(Finding("NET-007", ref(policy), message))
     return findings

@@ -117,7 +117,11 @@ def sto_expansion(ctx: AuditContext) -> CheckOutcome:
     classes = ctx.objects("StorageClass")
     if not classes:
         return NotApplicable("no StorageClass")
-    return [Finding("STO-006", ref(c), f"StorageClass {name_of(c)} does not allow volume expansion") for c in classes if c.get("allowVolumeExpansion") is not True]
+    return [
+        Finding("STO-006", ref(c), f"StorageClass {name_of(c)} does not allow volume expansion")
+        for c in classes
+        if c.get("allowVolumeExpansion") is not True
+    ]
 
 
 def _mounted_claims(ctx: AuditContext) -> set[tuple[str, str]]:

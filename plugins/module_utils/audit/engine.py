@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit import (  # noqa: F401  (registers the checks)
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit import (
     checks_dns_monitoring,
     checks_ingress,
     checks_netpol,
@@ -51,6 +51,8 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.live_source i
     read_kinds,
 )
 
+# Importing the check modules registers their checks (context.REGISTRY).
+CHECK_MODULES = (checks_services, checks_ingress, checks_rbac, checks_netpol, checks_pods, checks_storage, checks_dns_monitoring)
 EXEMPT_ANNOTATION = "k8s-platform.linkops.io/exempt"
 STATUSES: tuple[str, ...] = ("pass", "fail", "not_applicable", "error")
 
@@ -96,7 +98,7 @@ def validate_options(options: AuditOptions) -> list[Check]:
 def _exemption_ids(entry: Mapping[str, Any]) -> list[str]:
     ids = entry.get("ids") or entry.get("id") or []
     if isinstance(ids, str):
-        ids = [part for part in ids.split(",")]
+        ids = ids.split(",")
     return [str(i).strip() for i in ids if str(i).strip()]
 
 

@@ -269,6 +269,7 @@ def to_html(result: Mapping[str, Any], flows: Optional[Sequence[Mapping[str, Any
     summary = result.get("summary") or {}
     grouped = _findings_by_check(result)
     statuses = summary.get("checks") or {}
+    namespaces = ", ".join(summary.get("namespaces") or []) or "none"
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -276,7 +277,7 @@ def to_html(result: Mapping[str, Any], flows: Optional[Sequence[Mapping[str, Any
         f"<title>{_e(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head><body>",
-        f'<header><h1>{_e(title)}</h1><div>linkops.k8s_platform checklist audit - namespaces: {_e(", ".join(summary.get("namespaces") or []) or "none")}</div></header>',
+        f'<header><h1>{_e(title)}</h1><div>linkops.k8s_platform checklist audit - namespaces: {_e(namespaces)}</div></header>',
         "<main>",
         '<section id="summary" class="cards">',
         f'<div class="card"><div>Score</div><div class="score" id="score">{_e(summary.get("score", ""))}</div><div>/ 100</div></div>',
