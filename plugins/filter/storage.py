@@ -4,13 +4,16 @@
 """Filters of the storage role: input validation, desired claims, live-claim and CRD preflight.
 
 Documentation lives in the sidecar files storage_spec_errors.yml, storage_claims.yml,
-storage_live_errors.yml and storage_crd_errors.yml.
+storage_live_errors.yml, storage_crd_errors.yml and storage_quantity_compare.yml.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import parse_quantity
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.storage import (
     claims,
     crd_errors,
@@ -38,6 +41,13 @@ def storage_crd_errors(crds: Any, needed: Any, kinds_only: bool = False) -> list
     return crd_errors(crds, needed, kinds_only)
 
 
+def storage_quantity_compare(left: Any, right: Any) -> int:
+    a, b = parse_quantity(left), parse_quantity(right)
+    if a is None or b is None:
+        raise AnsibleFilterError(f"not a Kubernetes quantity: {left if a is None else right!r}")
+    return (a > b) - (a < b)
+
+
 class FilterModule:
     """linkops.k8s_platform storage filters."""
 
@@ -47,4 +57,5 @@ class FilterModule:
             "storage_claims": storage_claims,
             "storage_live_errors": storage_live_errors,
             "storage_crd_errors": storage_crd_errors,
+            "storage_quantity_compare": storage_quantity_compare,
         }

@@ -194,3 +194,15 @@ def test_crd_unserved_version_or_not_established_counts_as_missing() -> None:
     crds = [crd("snapshot.storage.k8s.io", "VolumeSnapshot", versions=(("v1beta1", True), ("v1", False))),
             crd("monitoring.coreos.com", "PrometheusRule", established=False)]
     assert crd_errors(crds, NEEDED, kinds_only=True) == ["VolumeSnapshot", "PrometheusRule"]
+
+
+def test_quantity_compare_filter() -> None:
+    from ansible.errors import AnsibleFilterError
+
+    from ansible_collections.linkops.k8s_platform.plugins.filter.storage import storage_quantity_compare
+
+    assert storage_quantity_compare("1Gi", "1024Mi") == 0
+    assert storage_quantity_compare("2G", "2Gi") == -1
+    assert storage_quantity_compare("3Gi", "2Gi") == 1
+    with pytest.raises(AnsibleFilterError, match="not a Kubernetes quantity: '10GB'"):
+        storage_quantity_compare("10GB", "1Gi")
