@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 status=0
 echo "[test] pytest: unit and integration"
-python -m pytest tests/unit tests/integration -q -p no:cacheprovider "$@" || status=$?
+python -m pytest tests/unit tests/integration -q -p no:cacheprovider -n 2 --dist loadfile "$@" || status=$?
 
 echo "[test] molecule: every scenario"
 for scenario in molecule/*/molecule.yml; do
