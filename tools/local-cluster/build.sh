@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
 
 cache_dir="${LINKOPS_CACHE_DIR:-$HOME/.cache/linkops-k8s-platform}"
-bin_dir="$cache_dir/bin/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
+bin_dir="$cache_dir/bin/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_prometheus-${PROMETHEUS_VERSION}"
 src_dir="$cache_dir/src"
 
 if [[ "${1:-}" == "--print" ]]; then
@@ -124,15 +124,26 @@ build_helm() {
     -o "$bin_dir/helm" helm.sh/helm/v3/cmd/helm)
 }
 
+build_promtool() {
+  have_all promtool && return 0
+  require_go "promtool (Prometheus $PROMETHEUS_VERSION)"
+  log "building promtool from github.com/prometheus/prometheus $PROMETHEUS_VERSION (slow when cold)"
+  # Its own module: Prometheus' dependencies (client-go among them) are not forced to the cluster's.
+  local wrapper="$src_dir/prometheus-$PROMETHEUS_VERSION"
+  new_wrapper "$wrapper" github.com/prometheus/prometheus "$PROMETHEUS_VERSION"
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/promtool" github.com/prometheus/prometheus/cmd/promtool)
+}
+
 targets=("${@:-all}")
 for target in "${targets[@]}"; do
   case "$target" in
-    all) build_etcd; build_kwok; build_helm; build_kubernetes ;;
+    all) build_etcd; build_kwok; build_helm; build_kubernetes; build_promtool ;;
     kubernetes) build_kubernetes ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
     helm) build_helm ;;
-    *) log "ERROR: unknown target '$target' (all, kubernetes, etcd, kwok, helm)"; exit 2 ;;
+    promtool) build_promtool ;;
+    *) log "ERROR: unknown target '$target' (all, kubernetes, etcd, kwok, helm, promtool)"; exit 2 ;;
   esac
 done
 echo "$bin_dir"
