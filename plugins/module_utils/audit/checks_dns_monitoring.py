@@ -10,12 +10,13 @@ from typing import Any, Optional
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.checks_storage import alert_rules
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.context import (
-    CLUSTER_REF,
     AuditContext,
+    CLUSTER_REF,
     CheckOutcome,
     Finding,
     NotApplicable,
     check,
+    pod_label,
     pod_ref,
 )
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects import (
@@ -127,7 +128,7 @@ def _probe_check(ctx: AuditContext, check_id: str, probe: str) -> CheckOutcome:
     for view in pods:
         missing = [str(c.get("name") or "?") for c in view.containers if not c.get(probe)]
         if missing:
-            findings.append(Finding(check_id, pod_ref(view), f"{view.owner.get('kind')} {view.namespace}/{view.name}: no {probe} for {', '.join(missing)}"))
+            findings.append(Finding(check_id, pod_ref(view), f"{pod_label(view)}: no {probe} for {', '.join(missing)}"))
     return findings
 
 
@@ -190,7 +191,7 @@ def mon_scraped(ctx: AuditContext) -> CheckOutcome:
         return NotApplicable("no long-running workload")
     return [
         Finding("MON-003", pod_ref(v),
-                f"{v.owner.get('kind')} {v.namespace}/{v.name} is scraped by no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation")
+                f"{pod_label(v)} is scraped by no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation")
         for v in pods
         if not _scraped(ctx, v)
     ]
@@ -216,7 +217,7 @@ def mon_port_annotation(ctx: AuditContext) -> CheckOutcome:
         subjects += 1
         ports = _port_values([p for c in view.containers for p in c.get("ports") or []])
         if str(value) not in ports:
-            message = f"{view.owner.get('kind')} {view.namespace}/{view.name}: {PORT} {value} matches no container port"
+            message = f"{pod_label(view)}: {PORT} {value} matches no container port"
             findings.append(Finding("MON-004", pod_ref(view), message))
     for service in ctx.objects("Service"):
         value = annotations_of(service).get(PORT)

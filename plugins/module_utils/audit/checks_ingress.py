@@ -6,16 +6,9 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any, Optional
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.certs import (
-    CertError,
-    CertInfo,
-    host_covered,
-    names_for_coverage,
-    parse_pem,
-    secret_pem,
-)
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.context import (
     AuditContext,
     CheckOutcome,
@@ -30,6 +23,14 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects i
     namespace_of,
     ns_name,
     ref,
+)
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.tls import (
+    HAS_CRYPTOGRAPHY,
+    TLSInputError,
+    hostname_match,
+    parse_certificates,
+    secret_pems,
+    subject_alt_names,
 )
 
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -115,26 +116,34 @@ def ing_tls(ctx: AuditContext) -> CheckOutcome:
     return [Finding("ING-002", ref(i), f"Ingress {ns_name(i)} has no TLS section") for i in ingresses if not _tls(i)]
 
 
-def _cert_of(ctx: AuditContext, namespace: str, secret_name: str) -> tuple[Optional[CertInfo], str]:
-    """(certificate, problem) for a TLS Secret; problem is '' when the certificate was read."""
+@dataclass(frozen=True)
+class _Leaf:
+    """What ING-004/005 need of a TLS Secret's leaf certificate (read with module_utils/tls.py)."""
+
+    not_after: datetime.datetime
+    sans: dict[str, list[str]]
+
+
+def _cert_of(ctx: AuditContext, namespace: str, secret_name: str) -> tuple[Optional[_Leaf], str]:
+    """(leaf certificate, problem) for a TLS Secret; problem is '' when the certificate was read."""
     key = f"cert:{namespace}/{secret_name}"
     if key in ctx._cache:
         return ctx._cache[key]
     secret = ctx.lookup("Secret", namespace, secret_name)
-    result: tuple[Optional[CertInfo], str]
+    what = f"Secret {namespace}/{secret_name}"
+    result: tuple[Optional[_Leaf], str]
     if secret is None:
-        result = (None, f"Secret {namespace}/{secret_name} does not exist")
+        result = (None, f"{what} does not exist")
     elif secret.get("type") != "kubernetes.io/tls":
-        result = (None, f"Secret {namespace}/{secret_name} is of type {secret.get('type') or 'Opaque'}, not kubernetes.io/tls")
+        result = (None, f"{what} is of type {secret.get('type') or 'Opaque'}, not kubernetes.io/tls")
+    elif not HAS_CRYPTOGRAPHY:
+        result = (None, f"{what}: the cryptography Python package is required to read certificates")
     else:
         try:
-            pem = secret_pem(secret)
-            if pem is None:
-                result = (None, f"Secret {namespace}/{secret_name} has no tls.crt")
-            else:
-                result = (parse_pem(pem), "")
-        except CertError as exc:
-            result = (None, f"Secret {namespace}/{secret_name}: {exc}")
+            leaf = parse_certificates(secret_pems(secret, what).tls_crt, f"{what} tls.crt")[0]
+            result = (_Leaf(not_after=leaf.not_valid_after_utc, sans=subject_alt_names(leaf)), "")
+        except TLSInputError as exc:
+            result = (None, str(exc))
     ctx._cache[key] = result
     return result
 
@@ -189,7 +198,7 @@ def ing_tls_hosts(ctx: AuditContext) -> CheckOutcome:
     for ingress in ingresses:
         problems = []
         for host in _rule_hosts(ingress):
-            entries = [t for t in _tls(ingress) if host_covered(host, t.get("hosts") or [])]
+            entries = [t for t in _tls(ingress) if hostname_match(host, {"dns": [str(h) for h in t.get("hosts") or []]})]
             if not entries:
                 problems.append(f"host {host} is in no tls.hosts")
                 continue
@@ -197,8 +206,8 @@ def ing_tls_hosts(ctx: AuditContext) -> CheckOutcome:
                 if not entry.get("secretName"):
                     continue
                 cert, _problem = _cert_of(ctx, namespace_of(ingress), str(entry["secretName"]))
-                if cert is not None and not host_covered(host, names_for_coverage(cert)):
-                    sans = ", ".join(cert.dns_names) or "none"
+                if cert is not None and hostname_match(host, cert.sans) is None:
+                    sans = ", ".join([f"DNS:{n}" for n in cert.sans["dns"]] + [f"IP:{n}" for n in cert.sans["ip"]]) or "none"
                     problems.append(f"certificate in Secret {entry['secretName']} does not cover host {host} (SANs: {sans})")
         if problems:
             findings.append(Finding("ING-005", ref(ingress), f"Ingress {ns_name(ingress)}: " + "; ".join(problems)))

@@ -14,6 +14,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.context
     NotApplicable,
     check,
     namespace_ref,
+    pod_label,
     pod_ref,
 )
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects import (
@@ -86,7 +87,7 @@ def net_unselected_pods(ctx: AuditContext) -> CheckOutcome:
     if not pods:
         return NotApplicable("no workload")
     return [
-        Finding("NET-003", pod_ref(v), f"{v.owner.get('kind')} {v.namespace}/{v.name}: no NetworkPolicy selects its pods")
+        Finding("NET-003", pod_ref(v), f"{pod_label(v)}: no NetworkPolicy selects its pods")
         for v in pods
         if not any(_selects(p, v) for p in _policies_in(ctx, v.namespace))
     ]
@@ -136,7 +137,7 @@ def net_dns_egress(ctx: AuditContext) -> CheckOutcome:
             names = ", ".join(sorted(ns_name(p) for p in egress_policies))
             findings.append(
                 Finding("NET-005", pod_ref(view),
-                        f"{view.owner.get('kind')} {view.namespace}/{view.name}: egress is restricted ({names}) but port 53 is not allowed")
+                        f"{pod_label(view)}: egress is restricted ({names}) but port 53 is not allowed")
             )
     if not isolated_any:
         return NotApplicable("no pod with restricted egress")

@@ -15,6 +15,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.context
     NotApplicable,
     check,
     namespace_ref,
+    pod_label,
     pod_ref,
 )
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects import (
@@ -89,7 +90,7 @@ def _container_check(ctx: AuditContext, check_id: str, test: Callable[[PodView, 
             if problem:
                 problems.append(f"{container.get('name') or '?'} ({problem})" if problem != "-" else str(container.get("name") or "?"))
         if problems:
-            findings.append(Finding(check_id, pod_ref(view), f"{view.owner.get('kind')} {view.namespace}/{view.name}: {what}: {', '.join(problems)}"))
+            findings.append(Finding(check_id, pod_ref(view), f"{pod_label(view)}: {what}: {', '.join(problems)}"))
     return findings
 
 
@@ -179,5 +180,5 @@ def pod_host_access(ctx: AuditContext) -> CheckOutcome:
         problems += [f"privileged container {c.get('name')}" for c in _containers(view) if dig(c, "securityContext", "privileged") is True]
         problems += [f"hostPath volume {v.get('name')}" for v in view.spec.get("volumes") or [] if isinstance(v, dict) and v.get("hostPath")]
         if problems:
-            findings.append(Finding("POD-007", pod_ref(view), f"{view.owner.get('kind')} {view.namespace}/{view.name}: {', '.join(problems)}"))
+            findings.append(Finding("POD-007", pod_ref(view), f"{pod_label(view)}: {', '.join(problems)}"))
     return findings

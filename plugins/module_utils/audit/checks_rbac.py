@@ -13,6 +13,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.context
     Finding,
     NotApplicable,
     check,
+    pod_label,
     pod_ref,
 )
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects import (
@@ -34,17 +35,13 @@ def _service_account(view: PodView) -> str:
     return str(view.spec.get("serviceAccountName") or view.spec.get("serviceAccount") or "")
 
 
-def _workload_kind_name(view: PodView) -> str:
-    return f"{view.owner.get('kind')} {view.namespace}/{view.name}"
-
-
 @check("RBAC-001")
 def rbac_default_sa(ctx: AuditContext) -> CheckOutcome:
     pods = ctx.pods()
     if not pods:
         return NotApplicable("no workload")
     return [
-        Finding("RBAC-001", pod_ref(v), f"{_workload_kind_name(v)} runs as the default ServiceAccount")
+        Finding("RBAC-001", pod_ref(v), f"{pod_label(v)} runs as the default ServiceAccount")
         for v in pods
         if _service_account(v) in ("", "default")
     ]
@@ -65,7 +62,7 @@ def rbac_automount(ctx: AuditContext) -> CheckOutcome:
             sa = ctx.lookup("ServiceAccount", view.namespace, sa_name)
             if sa is not None and sa.get("automountServiceAccountToken") is False:
                 continue
-        findings.append(Finding("RBAC-002", pod_ref(view), f"{_workload_kind_name(view)} mounts the API token of ServiceAccount {sa_name}"))
+        findings.append(Finding("RBAC-002", pod_ref(view), f"{pod_label(view)} mounts the API token of ServiceAccount {sa_name}"))
     return findings
 
 
@@ -218,7 +215,7 @@ def rbac_missing_sa(ctx: AuditContext) -> CheckOutcome:
     if not pods:
         return NotApplicable("no workload naming its own ServiceAccount")
     return [
-        Finding("RBAC-009", pod_ref(v), f"{_workload_kind_name(v)} names ServiceAccount {_service_account(v)}, which does not exist")
+        Finding("RBAC-009", pod_ref(v), f"{pod_label(v)} names ServiceAccount {_service_account(v)}, which does not exist")
         for v in pods
         if ctx.lookup("ServiceAccount", v.namespace, _service_account(v)) is None
     ]

@@ -159,6 +159,11 @@ def pod_ref(view: PodView) -> dict[str, str]:
     return ref(view.owner)
 
 
+def pod_label(view: PodView) -> str:
+    """`Kind namespace/name` of the workload that owns a pod template (or the Pod), for messages."""
+    return f"{view.owner.get('kind')} {view.namespace}/{view.name}"
+
+
 def pods_selected(views: Iterable[PodView], selector: Mapping[str, Any], matcher: Callable[..., bool]) -> list[PodView]:
     return [v for v in views if matcher(selector, v.labels)]
 

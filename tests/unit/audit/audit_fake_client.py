@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A stand-in for kubernetes.core's K8SClient: `resource(kind, api_version)` and `get(resource)`.
 
 It serves a fixed list of objects, counts every call, answers 403 for the kinds in `forbidden`

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Prints the corpus precision/recall table in pytest's terminal summary.
 
 test_corpus.py writes the table to tests/output/audit_corpus_scores.txt; the summary shows it
