@@ -127,7 +127,7 @@ EXAMPLES = r"""
   linkops.k8s_platform.checklist_audit:
     kubeconfig: ~/.kube/config
     report:
-      path: reports/audit.html
+      path: ~/audit-reports/audit.html
       format: html
     fail_on: critical
 

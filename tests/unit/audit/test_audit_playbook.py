@@ -66,3 +66,14 @@ def test_fail_on_fails_the_play_after_the_summary(tmp_path):
     assert "score " in done.stdout and "1 findings" in done.stdout
     assert 'id="check-POD-007" data-status="fail"' in report.read_text()
     assert 'id="check-MON-001" data-status="not_applicable"' in report.read_text()
+
+
+def test_default_report_path_is_outside_the_repository(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    done = run_playbook(tmp_path, {"audit_resources": corpus.build_objects({"name": "pb-default", "base": True}),
+                                   "audit_exclude_namespaces": EXCLUDE, "audit_report_format": "sarif"}, "--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = tmp_path / "xdg" / "linkops-k8s-platform" / "reports" / "audit-localhost.sarif"
+    assert f"report: {expected}" in done.stdout
+    assert json.loads(expected.read_text())["version"] == "2.1.0"
+    assert not (REPO / "reports").exists() or not any((REPO / "reports").glob("audit-localhost.*"))
