@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .conftest import DASHBOARDS, load_dashboard, promtool_check
+from monitoring_role_helpers import DASHBOARDS, load_dashboard, promtool_check
 
 REQUIRED_PANELS = {
     "platform-overview": {"Apps up", "Apps down", "Firing alerts", "Pod restarts (1h)", "Unavailable replicas",

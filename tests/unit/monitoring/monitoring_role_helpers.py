@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import jinja2
-import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -58,6 +57,3 @@ def load_dashboard(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="session")
-def promtool() -> str:
-    return promtool_binary()
