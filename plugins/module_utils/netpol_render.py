@@ -111,7 +111,9 @@ def role_spec(apps: Any, namespaces: Any = None, settings: Optional[Mapping[str,
               apps_var: str = "network_policies_apps", namespaces_var: str = "network_policies_namespaces",
               platform_name: Optional[str] = None, environment: Optional[str] = None) -> dict[str, Any]:
     """``{"errors": [...], "apps": [...]}``: every problem by path, or the normalised apps."""
-    errors: list[str] = settings_errors(settings or {}) if settings is not None else []
+    defaults = {"ingress_controller_namespace": Settings.ingress_controller_namespace, "monitoring_namespace": Settings.monitoring_namespace,
+                "dns_namespace": Settings.dns_namespace, "dns_selector": {"k8s-app": "kube-dns"}, "metadata_except": list(Settings.metadata_except)}
+    errors: list[str] = settings_errors({**defaults, **dict(settings or {})})
     if not isinstance(apps, list):
         return {"errors": errors + [f"{apps_var}: must be a list of apps, got {type(apps).__name__}"], "apps": []}
     declared: list[Any] = list(namespaces) if isinstance(namespaces, list) else []

@@ -239,17 +239,19 @@ def test_a_flow_declared_on_one_side_only_fails_the_proof(cluster, run_playbook,
     result = run_playbook(_write(tmp_path, "np.yml", APPS_AND_POLICIES), host_vars)
     assert result.returncode != 0, result.output
     assert "the policies do not do what the spec declares (live)" in result.output
-    assert f"{apps_ns}/worker-" in result.output or f"{apps_ns}/worker" in result.output
-    assert "8000/TCP: expected allowed" in result.output
-    assert f"[{apps_ns}/worker network.to {apps_ns}/api]" in result.output
-    assert f"ingress denied by {apps_ns}/api-netpol" in result.output
-    assert "1 of " in result.output  # exactly one expectation fails
+    # worker's pod stands for it (the pod's name resolves to its Deployment); api's ports 8000 and 9100
+    flat = " ".join(result.output.split())
+    for port in (8000, 9100):
+        assert f"{port}/TCP: expected allowed [{apps_ns}/worker network.to {apps_ns}/api]; egress allowed by {apps_ns}/worker-netpol; " \
+               f"ingress denied by {apps_ns}/api-netpol" in flat, result.output
+    assert "(live): 2 of " in flat  # exactly these two expectations fail
 
     # Offline on the rendered policies the same mismatch is found (no cluster objects needed).
     offline = run_playbook(_write(tmp_path, "only.yml", POLICIES_ONLY), {**host_vars, "network_policies_verify_mode": "offline"})
     assert offline.returncode != 0, offline.output
-    assert "the policies do not do what the spec declares (offline)" in offline.output
-    assert f"{apps_ns}/worker -> {apps_ns}/api 8000/TCP: expected allowed" in offline.output
+    flat = " ".join(offline.output.split())
+    assert "the policies do not do what the spec declares (offline): 2 of " in flat
+    assert f"- {apps_ns}/worker -> {apps_ns}/api 8000/TCP: expected allowed [{apps_ns}/worker network.to {apps_ns}/api]" in flat
 
 
 def test_bad_input_fails_before_anything_is_applied(cluster, run_playbook, tmp_path, env):
