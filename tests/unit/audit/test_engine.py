@@ -41,7 +41,7 @@ def test_result_shape():
     finding = result["findings"][0]
     assert set(finding) == {"id", "severity", "resource", "message", "remediation"}
     assert finding["resource"] == {"api_version": "apps/v1", "kind": "Deployment", "namespace": "a", "name": "api"}
-    assert finding["remediation"].startswith("role linkops.k8s_platform.workloads, variable workloads_security_context")
+    assert finding["remediation"].startswith("role linkops.k8s_platform.workloads, variable workloads_apps: ")
     assert [row["id"] for row in result["checks"]] == [c.id for c in CATALOGUE]
     statuses = {row["id"]: row["status"] for row in result["checks"]}
     assert statuses["POD-003"] == "fail"
