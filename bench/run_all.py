@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`make bench`: converge timings beside kubectl, scale, audit and reachability -> bench/RESULTS.md.
+
+Starts two throw-away local control planes (tools/local-cluster, names bench-ans / bench-kctl
+on ports 7443 / 7444 by default, never the shared one on 6443), loads the test CRD fixtures in
+both, then in one process:
+
+1. converge: ``ansible-playbook playbooks/site.yml -i inventories/local`` against bench-ans, first
+   and second run. A bench-only callback (bench/callback_plugins/bench_capture.py) records every
+   object the roles applied; exactly those objects are then applied to bench-kctl with one
+   ``kubectl apply --server-side --field-manager=bench -f`` (first and second run). Ratios are
+   Ansible / kubectl of the same run.
+2. scale: specs of 20, 100 and 300 apps generated from the example (bench/scale_spec.py), each in
+   namespaces of its own, same procedure; time per app, a least-squares slope, and the peak
+   RSS of the largest process of the ansible-playbook tree (os.wait4).
+3. the checklist audit (bench/audit_5000.py, live half on bench-ans) and the reachability
+   matrix (bench/netpol_matrix.py), as they print.
+
+The machine's facts (cores, memory, versions) and the load average before and after each
+phase are written beside the figures. Timings are wall clock; other work on the machine
+shows in the load average column.
+
+    .venv/bin/python bench/run_all.py [--apps 20,100,300] [--output bench/RESULTS.md] [--keep-clusters]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH = REPO_ROOT / "bench"
+CLUSTER_SH = REPO_ROOT / "tools" / "local-cluster" / "cluster.sh"
+BUILD_SH = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+SITE = REPO_ROOT / "playbooks" / "site.yml"
+PLATFORM = BENCH / "platform.yml"
+CRD_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "crds"
+sys.path.insert(0, str(BENCH))
+
+from scale_spec import load_example, scaled_spec  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def bin_dir() -> str:
+    return subprocess.run(["bash", str(BUILD_SH), "--print"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(VENV_BIN), bin_dir(), env.get("PATH", "")])
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO_ROOT / ".collections")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    return env
+
+
+def load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+@dataclass
+class Measured:
+    seconds: float
+    maxrss_mib: float
+    returncode: int
+    output: str
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> Measured:
+    """Run cmd; wall time and the peak RSS of the largest process of its tree (wait4)."""
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read())
+
+
+def recap(output: str) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for line in output.splitlines():
+        if " : ok=" in line:
+            for key, value in re.findall(r"(\w+)=(\d+)", line):
+                totals[key] = totals.get(key, 0) + int(value)
+    return totals
+
+
+class Clusters:
+    """Two throw-away control planes: one for Ansible, one for the kubectl baseline."""
+
+    def __init__(self, names: tuple[str, str], ports: tuple[int, int], keep: bool) -> None:
+        self.names, self.ports, self.keep = names, ports, keep
+        self.kubeconfigs: dict[str, str] = {}
+
+    def _env(self, name: str, port: int) -> dict[str, str]:
+        return {**base_env(), "LINKOPS_CLUSTER_NAME": name, "LINKOPS_APISERVER_PORT": str(port)}
+
+    def up(self) -> None:
+        for name, port in zip(self.names, self.ports):
+            proc = subprocess.run(["bash", str(CLUSTER_SH), "up"], env=self._env(name, port), capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise SystemExit(f"cluster {name} did not start:\n{proc.stderr}")
+            self.kubeconfigs[name] = proc.stdout.strip().splitlines()[-1]
+            kubectl(self.kubeconfigs[name], "apply", "--server-side", "--field-manager=bench-setup", "-f", str(CRD_FIXTURES))
+            kubectl(self.kubeconfigs[name], "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+            # The storage role's PrometheusRule goes to the monitoring namespace the monitoring role makes.
+            kubectl(self.kubeconfigs[name], "create", "namespace", "monitoring", check=False)
+
+    def down(self) -> None:
+        if self.keep:
+            return
+        for name, port in zip(self.names, self.ports):
+            subprocess.run(["bash", str(CLUSTER_SH), "down"], env=self._env(name, port), capture_output=True, check=False)
+
+
+def kubectl(kubeconfig: str, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([os.path.join(bin_dir(), "kubectl"), "--kubeconfig", kubeconfig, *args], input=stdin,
+                          capture_output=True, text=True, check=check, env=base_env())
+
+
+def strip_for_kubectl(obj: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in obj.items() if key != "status"}
+
+
+@dataclass
+class Pair:
+    label: str
+    ansible: Measured
+    kubectl: Measured
+    objects: int
+    changed: int
+
+    @property
+    def ratio(self) -> float:
+        return self.ansible.seconds / self.kubectl.seconds if self.kubectl.seconds else float("inf")
+
+
+def converge_pair(label: str, inventory: str, ans_kubeconfig: str, kctl_kubeconfig: str,  # pylint: disable=too-many-arguments,too-many-positional-arguments
+                  workdir: Path, playbook: Path = SITE) -> tuple[Pair, Pair]:
+    """First and second run of site.yml beside kubectl apply of the very objects it applied."""
+    results = []
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    objects_file = workdir / f"{slug}-objects.yaml"
+    for run in ("first", "second"):
+        capture = workdir / f"{slug}-{run}.json"
+        env = {**base_env(), "K8S_PLATFORM_KUBECONFIG": ans_kubeconfig, "BENCH_CAPTURE_FILE": str(capture),
+               "ANSIBLE_CALLBACK_PLUGINS": str(BENCH / "callback_plugins"), "ANSIBLE_CALLBACKS_ENABLED": "bench_capture"}
+        ans = measured([str(VENV_BIN / "ansible-playbook"), "-i", inventory, str(playbook), "-e", f"@{BENCH / 'bench_vars.yml'}"], env)
+        log = workdir / f"{slug}-{run}.log"
+        log.write_text(ans.output)
+        if ans.returncode != 0:
+            tail = "\n".join(ans.output.splitlines()[-40:])
+            raise SystemExit(f"{label}: the {run} converge failed (log {log}):\n{tail}")
+        objects = json.loads(capture.read_text()) if capture.exists() else []
+        if run == "first":
+            objects_file.write_text(yaml.safe_dump_all([strip_for_kubectl(obj) for obj in objects], sort_keys=False))
+        kctl = measured([os.path.join(bin_dir(), "kubectl"), "--kubeconfig", kctl_kubeconfig, "apply", "--server-side",
+                         "--field-manager=bench", "-f", str(objects_file)], base_env())
+        if kctl.returncode != 0:
+            raise SystemExit(f"{label}: kubectl apply failed:\n{kctl.output[-3000:]}")
+        results.append(Pair(f"{label} ({run} run)", ans, kctl, len(objects), recap(ans.output).get("changed", -1)))
+    return results[0], results[1]
+
+
+def inventory_dir(workdir: Path, name: str, kubeconfig: str, spec: dict[str, Any]) -> str:
+    root = workdir / f"inventory-{name}"
+    (root / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+    host = {"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python"), "k8s_platform_kubeconfig": kubeconfig}
+    (root / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"bench-cluster": host}}}))
+    (root / "group_vars" / "all" / "platform.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return str(root)
+
+
+def slope(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares fit y = a + b x: (a, b)."""
+    n = len(xs)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    return mean_y - b * mean_x, b
+
+
+def versions(kubeconfig: str) -> dict[str, str]:
+    found: dict[str, str] = {"python": platform.python_version()}
+    out = subprocess.run([str(VENV_BIN / "ansible"), "--version"], capture_output=True, text=True, check=False, env=base_env()).stdout
+    found["ansible-core"] = (re.search(r"core ([\d.]+)", out) or re.search(r"([\d.]+)", out) or [None, "?"])[1]
+    listing = subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "list", "kubernetes.core"], capture_output=True,
+                             text=True, check=False, env=base_env()).stdout
+    match = re.search(r"kubernetes\.core\s+([\d.]+)", listing)
+    found["kubernetes.core"] = match.group(1) if match else "?"
+    try:
+        import kubernetes  # pylint: disable=import-outside-toplevel
+        found["kubernetes (Python client)"] = kubernetes.__version__
+    except ImportError:
+        found["kubernetes (Python client)"] = "?"
+    kv = json.loads(kubectl(kubeconfig, "version", "-o", "json", check=False).stdout or "{}")
+    found["kubectl"] = kv.get("clientVersion", {}).get("gitVersion", "?")
+    found["kube-apiserver"] = kv.get("serverVersion", {}).get("gitVersion", "?")
+    return found
+
+
+def machine() -> dict[str, str]:
+    meminfo = Path("/proc/meminfo").read_text(encoding="utf-8")
+    total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+    model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text(encoding="utf-8"))
+    return {"cores": str(os.cpu_count()), "memory": f"{total_kib / 1024 / 1024:.1f} GiB", "cpu": model.group(1).strip() if model else "?",
+            "kernel": platform.release()}
+
+
+def run_script(args: list[str], env: dict[str, str]) -> tuple[str, float]:
+    start = time.perf_counter()
+    proc = subprocess.run([str(VENV_BIN / "python"), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    return (proc.stdout + proc.stderr).strip(), time.perf_counter() - start
+
+
+def fmt_pair(pair: Pair, load_avg: str) -> str:
+    return (f"| {pair.label} | {pair.objects} | {pair.ansible.seconds:.2f} | {pair.kubectl.seconds:.2f} | **{pair.ratio:.1f}x** | "
+            f"{pair.changed} | {pair.ansible.maxrss_mib:.0f} | {load_avg} |")
+
+
+def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--apps", default="20,100,300", help="comma-separated app counts for the scale runs ('' to skip)")
+    parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--names", default="bench-ans,bench-kctl")
+    parser.add_argument("--ports", default="7443,7444")
+    parser.add_argument("--keep-clusters", action="store_true")
+    parser.add_argument("--skip-audit", action="store_true", help="leave out the audit and reachability benches")
+    args = parser.parse_args()
+    names = tuple(args.names.split(","))
+    ports = tuple(int(p) for p in args.ports.split(","))
+    workdir = Path(tempfile.mkdtemp(prefix="linkops-bench-"))
+    started = datetime.now(timezone.utc)
+    lines: list[str] = []
+    loads = {"start": load()}
+    print(f"[bench] load {loads['start']}; work dir {workdir}", flush=True)
+    clusters = Clusters(names, ports, args.keep_clusters)  # type: ignore[arg-type]
+    try:
+        clusters.up()
+        ans_kc, kctl_kc = clusters.kubeconfigs[names[0]], clusters.kubeconfigs[names[1]]
+        facts = {**machine(), **versions(ans_kc)}
+        roles = re.findall(r"role:\s*linkops\.k8s_platform\.(\w+)", SITE.read_text(encoding="utf-8"))
+
+        print("[bench] converge of inventories/local", flush=True)
+        before = load()
+        first, second = converge_pair("inventories/local", str(REPO_ROOT / "inventories" / "local"), ans_kc, kctl_kc, workdir)
+        converge_rows = [fmt_pair(first, before), fmt_pair(second, load())]
+        print("\n".join(converge_rows), flush=True)
+        print("[bench] converge of inventories/local with bench/platform.yml (every object role)", flush=True)
+        before = load()
+        # Same inventory, same namespaces (already made by the site.yml run on both sides).
+        p_first, p_second = converge_pair("inventories/local, platform.yml", str(REPO_ROOT / "inventories" / "local"), ans_kc, kctl_kc,
+                                          workdir, PLATFORM)
+        platform_rows = [fmt_pair(p_first, before), fmt_pair(p_second, load())]
+        print("\n".join(platform_rows), flush=True)
+
+        scale_rows: list[str] = []
+        points: list[tuple[int, Pair, Pair]] = []
+        example = load_example()
+        for count in [int(c) for c in args.apps.split(",") if c]:
+            print(f"[bench] scale: {count} apps", flush=True)
+            before = load()
+            inv = inventory_dir(workdir, f"s{count}", ans_kc, scaled_spec(count, f"s{count}", example))
+            s_first, s_second = converge_pair(f"{count} apps", inv, ans_kc, kctl_kc, workdir, PLATFORM)
+            points.append((count, s_first, s_second))
+            scale_rows += [fmt_pair(s_first, before), fmt_pair(s_second, load())]
+            print("\n".join(scale_rows[-2:]), flush=True)
+
+        audit_out = netpol_out = ""
+        audit_s = netpol_s = 0.0
+        if not args.skip_audit:
+            print("[bench] audit and reachability", flush=True)
+            loads["audit"] = load()
+            audit_out, audit_s = run_script([str(BENCH / "audit_5000.py"), "--kubeconfig", ans_kc], base_env())
+            netpol_out, netpol_s = run_script([str(BENCH / "netpol_matrix.py")], base_env())
+            loads["after audit"] = load()
+    finally:
+        clusters.down()
+    loads["end"] = load()
+
+    lines += [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (bench/run_all.py) on {started:%Y-%m-%d %H:%M} UTC. Wall-clock seconds; every ratio is",
+        "Ansible / kubectl measured in the same run, one after the other, on two throw-away local control planes",
+        f"({names[0]} for Ansible, {names[1]} for kubectl, so neither sees the other's objects). The kubectl baseline is one",
+        "`kubectl apply --server-side --field-manager=bench -f` of exactly the objects the roles applied in that run",
+        "(recorded by bench/callback_plugins/bench_capture.py from the apply module's own arguments). Helm releases, waits",
+        "and read-only preflight calls have no kubectl counterpart here and count on the Ansible side only.",
+        "",
+        "## Machine",
+        "",
+        "| fact | value |",
+        "| --- | --- |",
+        *[f"| {key} | {value} |" for key, value in facts.items()],
+        f"| load average (1/5/15 min) | {', '.join(f'{k}: {v}' for k, v in loads.items())} |",
+        "",
+        "The load average is the machine's, other people's test runs included: figures taken under load are slower on",
+        "both sides, the ratios less so.",
+        "",
+        "## Converge of inventories/local (playbooks/site.yml)",
+        "",
+        f"Roles in site.yml at the time of the run: {', '.join(roles)}. Extra variables: bench/bench_vars.yml.",
+        "Targets (issue): first run <= 3x kubectl, second run <= 2x kubectl with changed=0.",
+        "",
+        "| run | objects | ansible-playbook s | kubectl s | ratio | changed | peak RSS MiB | load before |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        *converge_rows,
+        "",
+        "The same inventory with bench/platform.yml: every role that only applies objects (namespaces, storage, rbac,",
+        "services, workloads, ingress), landed or not in site.yml yet:",
+        "",
+        "| run | objects | ansible-playbook s | kubectl s | ratio | changed | peak RSS MiB | load before |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        *platform_rows,
+        "",
+    ]
+    for name, one, two in (("site.yml", first, second), ("platform.yml", p_first, p_second)):
+        first_ok = one.ratio <= 3
+        second_ok = two.ratio <= 2 and two.changed == 0
+        lines += [f"{name}: first run target {'met' if first_ok else 'MISSED'} ({one.ratio:.1f}x); second run target "
+                  f"{'met' if second_ok else 'MISSED'} ({two.ratio:.1f}x, changed={two.changed}).", ""]
+    if points:
+        xs = [float(count) for count, _f, _s in points]
+        a1, b1 = slope(xs, [f.ansible.seconds for _c, f, _s in points])
+        a2, b2 = slope(xs, [s.ansible.seconds for _c, _f, s in points])
+        ka, kb = slope(xs, [f.kubectl.seconds for _c, f, _s in points])
+        per_app = [f"{count}: {f.ansible.seconds / count:.3f} s/app first, {s.ansible.seconds / count:.3f} s/app second"
+                   for count, f, s in points]
+        lines += [
+            "## Scale: specs of N apps generated from the example (bench/scale_spec.py)",
+            "",
+            "| run | objects | ansible-playbook s | kubectl s | ratio | changed | peak RSS MiB | load before |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            *scale_rows,
+            "",
+            "Time per app: " + "; ".join(per_app) + ".",
+            "",
+            f"Least-squares fit t = a + b*N: first run a = {a1:.1f} s, **b = {b1:.3f} s/app**; second run a = {a2:.1f} s, "
+            f"**b = {b2:.3f} s/app**; kubectl first run a = {ka:.1f} s, b = {kb:.3f} s/app. A constant b (time linear in N, "
+            "time per app falling towards b as the fixed cost a is shared) is what \"flat\" means here.",
+            "",
+            "Peak RSS (largest process of the ansible-playbook tree, from wait4): "
+            + ", ".join(f"{count} apps {f.ansible.maxrss_mib:.0f}/{s.ansible.maxrss_mib:.0f} MiB" for count, f, s in points)
+            + " (first/second run).",
+            "",
+        ]
+    if audit_out or netpol_out:
+        lines += [
+            "## Checklist audit (bench/audit_5000.py, live half on the Ansible bench cluster)",
+            "",
+            f"Total {audit_s:.1f} s, load before {loads['audit']}.",
+            "",
+            "```text", audit_out, "```",
+            "",
+            "## Reachability matrix (bench/netpol_matrix.py)",
+            "",
+            f"Total {netpol_s:.1f} s, load after {loads['after audit']}.",
+            "",
+            "```text", netpol_out, "```",
+            "",
+        ]
+    Path(args.output).write_text("\n".join(lines), encoding="utf-8")
+    print(f"[bench] wrote {args.output}; logs in {workdir}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Hypothesis: at least 500 malformed platform specs through playbooks/site.yml on the real cluster.
+
+Hypothesis mutates the LinkOps example (inventories/local) and the unit tests' small spec, moved
+onto namespaces unique to this run: a value replaced by one no field accepts, an unknown key, a
+bad list item. Each spec must get messages from the validator in-process; then all of them go
+through site.yml in ONE ansible-playbook run, one inventory host per spec: every host must fail
+in the preflight with its own count of problems, no Python traceback anywhere, and not one of
+the specs' namespaces may exist afterwards.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import validate
+from helpers import REPO_ROOT, VENV_BIN, ansible_playbook, write_inventory
+from specs import example_spec
+
+sys.path.insert(0, str(REPO_ROOT / "tests" / "unit"))
+from platform_spec.spec_helpers import BASE  # noqa: E402  pylint: disable=wrong-import-position
+
+SITE = REPO_ROOT / "playbooks" / "site.yml"
+WANTED = 500
+
+
+def _renamed_base(prefix: str) -> dict[str, Any]:
+    spec = copy.deepcopy(BASE)
+    rename = {ns["name"]: f"{prefix}-{ns['name']}" for ns in spec["k8s_platform_namespaces"]}
+    text = json.dumps(spec)
+    for old, new in rename.items():
+        text = re.sub(rf'"namespace": "{old}"', f'"namespace": "{new}"', text)
+        text = text.replace(f'"name": "{old}", "pod_security"', f'"name": "{new}", "pod_security"')
+    return json.loads(text)
+
+
+def _slots(node: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.append((node, key))
+            _slots(value, out)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            out.append((node, index))
+            _slots(value, out)
+    return out
+
+
+# JSON-representable values no field of the schema accepts (an inventory is YAML or JSON).
+never_valid = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()))
+plain = st.one_of(st.none(), st.booleans(), st.integers(-1000, 100000), st.text(alphabet="abcxyz-_.09 ", max_size=10))
+
+
+def malformed_specs(seeds: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        spec = copy.deepcopy(draw(st.sampled_from(seeds)))
+        for _ in range(draw(st.integers(min_value=1, max_value=3))):
+            slots = _slots(spec, [])
+            action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
+            container, key = draw(st.sampled_from(slots))
+            if action == "replace":
+                container[key] = draw(never_valid)
+            elif action == "unknown-key":
+                suffix = draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))
+                if isinstance(container, dict) and container is not spec:
+                    container["zz_" + suffix] = draw(plain)
+                else:  # a top-level variable the inventory sets but the schema does not know
+                    spec["k8s_platform_zz_" + suffix] = draw(plain)
+            else:
+                lists = [c for c, _k in slots if isinstance(c, list)]
+                if lists:
+                    draw(st.sampled_from(lists)).append(draw(never_valid))
+                else:
+                    spec["k8s_platform_apps"] = draw(never_valid)
+        return spec
+
+    return build()
+
+
+def _generate(seeds: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[str]]]:
+    found: dict[str, tuple[dict[str, Any], list[str]]] = {}
+
+    @settings(max_examples=WANTED + 150, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(malformed_specs(seeds))
+    def collect(spec: dict[str, Any]) -> None:
+        errors = validate(spec)
+        assert errors, "a malformed spec validated clean"
+        assert all(isinstance(error, str) and ": " in error for error in errors)
+        assert not any("internal validator error" in error for error in errors), errors
+        found[json.dumps(spec, sort_keys=True)] = (spec, errors)
+
+    collect()  # pylint: disable=no-value-for-parameter
+    return list(found.values())
+
+
+def test_500_malformed_specs_fail_in_preflight_with_messages_and_nothing_applied(cluster, tmp_path: Path, unique_name: str) -> None:
+    seeds = [example_spec(f"{unique_name}x"), _renamed_base(f"{unique_name}y")]
+    for seed in seeds:
+        assert validate(seed) == [], validate(seed)
+    cases = _generate(seeds)
+    assert len(cases) >= WANTED, len(cases)
+
+    hosts = {}
+    for index, (spec, _errors) in enumerate(cases):
+        hosts[f"spec{index:04d}"] = {"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python"),
+                                     "k8s_platform_kubeconfig": cluster.kubeconfig, **spec}
+    inventory = write_inventory(tmp_path / "malformed.json", hosts)
+    run = ansible_playbook(cluster.env(), inventory, SITE, "--forks", "20", timeout=3600)
+    flat = " ".join(run.output.split())
+
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    recap = {m.group(1): (int(m.group(2)), int(m.group(3))) for m in re.finditer(r"^(spec\d{4})\s*: ok=(\d+)\s+changed=(\d+)", run.stdout, re.M)}
+    failed = dict(re.findall(r"^(spec\d{4})\s*: .*failed=(\d+)", run.stdout, re.M))
+    assert len(recap) == len(cases)
+    assert all(failed[host] == "1" for host in hosts), [h for h in hosts if failed.get(h) != "1"][:10]
+    assert all(changed == 0 for _ok, changed in recap.values())
+    for index, (_spec, errors) in enumerate(cases):
+        # the preflight names the host and counts exactly the problems the validator found in-process
+        assert f"The platform spec of spec{index:04d} has {len(errors)} problem(s)" in flat, (index, errors)
+    leaked = [ns for ns in cluster.kubectl("get", "namespaces", "-o", "name").stdout.split() if unique_name in ns]
+    assert leaked == []
