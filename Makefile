@@ -67,6 +67,10 @@ lint: venv collection-link ## yamllint, ansible-lint (production profile), ansib
 	@bash tools/sanity.sh $(PY)
 	@bash tools/sanity.sh "$$(bash tools/sanity-venv.sh $(OLDEST_ANSIBLE_CORE))"
 
+.PHONY: bench
+bench: venv collection-link binaries ## benchmarks (converge beside kubectl, scale, audit, reachability) -> bench/RESULTS.md
+	@$(PY) bench/run_all.py $(BENCH_ARGS)
+
 .PHONY: sanity
 sanity: venv collection-link ## ansible-test sanity on the newest ansible-core only (quicker than lint)
 	@bash tools/sanity.sh $(PY)
