@@ -7,18 +7,32 @@
 Prints timings, the time per object against a 500-object run measured in the same run (a
 ratio near 10 for 10x the objects means the pass is linear), the slowest checks, and the list
 calls the live read made per kind (it must be one per kind, with no per-object reads).
-The live half against the real control plane is added with the cluster harness.
 
-    .venv/bin/python bench/audit_5000.py [--objects 5000] [--repeat 3]
+Live half (skip it with --offline-only): the same generated objects, made fit for a real API
+server (no status, Deployments at 0 replicas, plain Secrets, no cluster-scoped objects), are
+created in the local control plane with one `kubectl apply --server-side -f` of a multi-document
+file, in namespaces unique to this run; the audit then reads the cluster through a real
+kubernetes.core client wrapped to count `get` calls per kind and every HTTP request, and the
+namespaces are deleted at the end. Offline and live times are printed side by side.
+
+    .venv/bin/python bench/audit_5000.py [--objects 5000] [--repeat 3] [--kubeconfig PATH] [--offline-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import uuid
+from collections import Counter
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -34,6 +48,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.engine 
     read_cluster,
     run_audit,
 )
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects import namespace_of  # noqa: E402
 
 PER_APP = 10  # objects generated per app
 
@@ -126,10 +141,161 @@ def per_check_times(objects: list[dict]) -> list[tuple[float, str]]:
     return sorted(timings, reverse=True)
 
 
+# --------------------------------------------------------------------------- live half
+
+
+def live_objects(objects: list[dict], prefix: str, run_id: str) -> list[dict]:
+    """The generated objects made fit for a real API server, in namespaces `<prefix>-team-NNN`."""
+    fit = []
+    for original in objects:
+        obj = copy.deepcopy(original)
+        obj.pop("status", None)
+        metadata = obj["metadata"]
+        kind = obj["kind"]
+        if kind in ("StorageClass", "IngressClass"):
+            continue  # cluster-scoped: the cluster is shared, do not add a default StorageClass for everyone
+        if kind == "Namespace":
+            metadata["name"] = f"{prefix}-{metadata['name']}"
+            metadata.setdefault("labels", {})["linkops.io/bench"] = run_id
+        else:
+            metadata["namespace"] = f"{prefix}-{metadata['namespace']}"
+        if kind == "Deployment":
+            obj["spec"]["replicas"] = 0  # the objects, not 1,000 pods on someone else's cluster
+        if kind == "Service":
+            obj["spec"]["clusterIP"] = "None"  # headless: 500 Services would exhaust the local cluster's service IP range
+        if kind == "PersistentVolumeClaim":
+            obj["spec"].update(accessModes=["ReadWriteOnce"], resources={"requests": {"storage": "1Gi"}})
+        if kind == "Secret":
+            obj["type"] = "Opaque"  # kubernetes.io/tls needs tls.crt and tls.key
+        if kind == "RoleBinding":
+            for subject in obj["subjects"]:
+                subject["namespace"] = metadata["namespace"]
+        if kind == "ServiceAccount":
+            obj["automountServiceAccountToken"] = False
+        fit.append(obj)
+    return fit
+
+
+class CountingClient:
+    """kubernetes.core's K8SClient with every `get` counted per kind (and its parameters kept)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.list_calls: Counter[str] = Counter()
+        self.get_params: list[dict] = []
+
+    def resource(self, kind: str, api_version: str):
+        return self.client.resource(kind, api_version)
+
+    def get(self, resource, **params):
+        self.list_calls[resource.kind] += 1
+        self.get_params.append(dict(params))
+        return self.client.get(resource, **params)
+
+
+class HTTPCounter:
+    """Counts every HTTP request the kubernetes client sends (discovery included): (method, url, seconds)."""
+
+    def __init__(self) -> None:
+        import kubernetes.client.rest
+
+        self.rest_client = kubernetes.client.rest.RESTClientObject
+        self.original = self.rest_client.request
+        self.requests: list[tuple[str, str, float]] = []
+
+    def __enter__(self) -> "HTTPCounter":
+        original, requests = self.original, self.requests
+
+        def request(rest_self, method, url, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(rest_self, method, url, *args, **kwargs)
+            finally:
+                requests.append((str(method).upper(), str(url), time.perf_counter() - start))
+
+        self.rest_client.request = request
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rest_client.request = self.original
+
+
+def kubectl(kubeconfig: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, check=False, timeout=900)
+    if check and done.returncode != 0:
+        raise SystemExit(f"kubectl {' '.join(args[:3])} failed:\n{done.stderr[-3000:]}")
+    return done
+
+
+def default_kubeconfig() -> str:
+    if os.environ.get("KUBECONFIG"):
+        return os.environ["KUBECONFIG"]
+    return subprocess.run(["make", "-s", "-C", str(REPO), "kubeconfig"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def live_half(args, large: list[dict], t_offline: float) -> int:
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+
+    kubeconfig = args.kubeconfig or default_kubeconfig()
+    run_id = uuid.uuid4().hex[:6]
+    prefix = f"bench-{run_id}"
+    objects = live_objects(large, prefix, run_id)
+    namespaces = sorted({o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"})
+    print(f"\nlive: {len(objects)} objects in {len(namespaces)} namespaces ({prefix}-*), kubeconfig {kubeconfig}")
+    exit_code = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "objects.yaml"
+        manifest.write_text(yaml.safe_dump_all(objects, sort_keys=False))
+        try:
+            start = time.perf_counter()
+            kubectl(kubeconfig, "apply", "--server-side", "--field-manager=linkops-bench", "-f", str(manifest))
+            print(f"create (kubectl apply --server-side, one multi-document file): {time.perf_counter() - start:.1f} s")
+
+            options = AuditOptions(namespaces=namespaces, exclude_namespaces=[])
+            reads, audits, totals = [], [], []
+            result = None
+            for _ in range(args.repeat):
+                with HTTPCounter() as http:
+                    start = time.perf_counter()
+                    client = CountingClient(get_api_client(kubeconfig=kubeconfig))
+                    snapshot = read_cluster(client, CATALOGUE)
+                    t_read = time.perf_counter() - start
+                    result = run_audit(snapshot.objects, options, live=True, forbidden=snapshot.forbidden)
+                    t_total = time.perf_counter() - start
+                reads.append(t_read)
+                audits.append(t_total - t_read)
+                totals.append(t_total)
+            mine = [o for o in snapshot.objects if namespace_of(o) in set(namespaces) or o.get("metadata", {}).get("name") in set(namespaces)]
+            calls = dict(client.list_calls)
+            per_object = [p for p in client.get_params if p.get("name")] + [r for r in http.requests if r[0] != "GET"]
+            print(f"read: {len(snapshot.objects)} objects in the cluster ({len(mine)} of this run), "
+                  f"{sum(calls.values())} list calls for {len(calls)} kinds, max per kind {max(calls.values())}, "
+                  f"forbidden {sorted(snapshot.forbidden) or 'none'}, not served {len(snapshot.not_served)}")
+            print(f"HTTP requests in the last run: {len(http.requests)} ({len(http.requests) - sum(calls.values())} discovery, "
+                  f"the rest one list per served kind); per-object reads or writes: {len(per_object)}")
+            print(f"live read:  {statistics.median(reads) * 1000:8.1f} ms (median of {args.repeat}); last run: "
+                  f"{sum(r[2] for r in http.requests) * 1000:.1f} ms waiting on HTTP, the rest turning the responses into dicts")
+            print(f"live audit: {statistics.median(audits) * 1000:8.1f} ms on the snapshot, "
+                  f"{statistics.median(totals) * 1000:8.1f} ms read + audit")
+            print(f"offline audit of the same {len(large)} generated objects: {t_offline * 1000:8.1f} ms; "
+                  f"live/offline {statistics.median(totals) / t_offline:.1f}x")
+            print(f"live findings in the run's namespaces: {result['summary']['total']}, objects checked {result['summary']['objects_checked']}")
+            if max(calls.values()) != 1 or per_object:
+                print("FAIL: more than one list call for a kind, or a per-object call")
+                exit_code = 1
+        finally:
+            start = time.perf_counter()
+            kubectl(kubeconfig, "delete", "namespace", "-l", f"linkops.io/bench={run_id}", "--wait=false", check=False)
+            print(f"clean-up: namespaces {prefix}-* deleted ({time.perf_counter() - start:.1f} s, finalised by the cluster in the background)")
+    return exit_code
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--kubeconfig", help="cluster for the live half (default: $KUBECONFIG, else `make -s kubeconfig`)")
+    parser.add_argument("--offline-only", action="store_true", help="skip the live half")
     args = parser.parse_args()
 
     small = make_objects(args.objects // 10)
@@ -158,7 +324,9 @@ def main() -> int:
     if max(calls.values()) != 1 or any(client.get_params):
         print("FAIL: more than one list call for a kind, or a per-object read")
         return 1
-    return 0
+    if args.offline_only:
+        return 0
+    return live_half(args, large, t_large)
 
 
 if __name__ == "__main__":
