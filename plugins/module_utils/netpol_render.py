@@ -65,7 +65,7 @@ class Settings:
     @classmethod
     def from_mapping(cls, raw: Optional[Mapping[str, Any]]) -> "Settings":
         raw = dict(raw or {})
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in raw.items() if k in known})
 
 
@@ -499,8 +499,8 @@ def verify_plan(apps: Sequence[Mapping[str, Any]], settings: Any = None, pods: O
                 who = "ingress controller" if flow.kind == "ingress_controller" else "monitoring"
                 what = "derived from an Ingress routing to it" if flow.kind == "ingress_controller" else "metrics port"
                 why = f"{label(app)} from the {who} namespace" + (f" ({what})" if flow.derived else "")
-                missing = f"no pod in the {who} namespace " + (settings.ingress_controller_namespace if flow.kind == "ingress_controller"
-                                                                else settings.monitoring_namespace)
+                source_ns = settings.ingress_controller_namespace if flow.kind == "ingress_controller" else settings.monitoring_namespace
+                missing = f"no pod in the {who} namespace {source_ns}"
                 add(ends.special[flow.kind], me, flow.ports, True, why, missing if me else no_pod(app))
         if app["network"]["enabled"] or settings.default_deny:
             dns = ends.special["dns"]
