@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -36,7 +35,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-import conftest  # noqa: E402,F401  (links the collection at .collections and puts it on sys.path)
+# tests/conftest.py links the collection at .collections and puts it on sys.path
+import conftest  # noqa: E402,F401  pylint: disable=unused-import
 
 sys.path.insert(0, str(REPO / "tests" / "unit" / "audit"))
 from audit_fake_client import FakeClient  # noqa: E402
@@ -112,7 +112,7 @@ def make_objects(count: int) -> list[dict]:
 def timed(func, repeat: int) -> tuple[float, object]:
     times = []
     result = None
-    for _ in range(repeat):
+    for _run in range(repeat):
         start = time.perf_counter()
         result = func()
         times.append(time.perf_counter() - start)
@@ -254,7 +254,7 @@ def live_half(args, large: list[dict], t_offline: float) -> int:
             options = AuditOptions(namespaces=namespaces, exclude_namespaces=[])
             reads, audits, totals = [], [], []
             result = None
-            for _ in range(args.repeat):
+            for _run in range(args.repeat):
                 with HTTPCounter() as http:
                     start = time.perf_counter()
                     client = CountingClient(get_api_client(kubeconfig=kubeconfig))
@@ -302,7 +302,7 @@ def main() -> int:
     large = make_objects(args.objects)
     print(f"objects: {len(large)} (baseline run: {len(small)}), checks: {len(CATALOGUE)}, median of {args.repeat} runs")
 
-    t_small, _ = timed(lambda: run_audit(small, AuditOptions()), args.repeat)
+    t_small, _result = timed(lambda: run_audit(small, AuditOptions()), args.repeat)
     t_large, result = timed(lambda: run_audit(large, AuditOptions()), args.repeat)
     print(f"offline audit, {len(small):>5} objects: {t_small * 1000:8.1f} ms ({t_small / len(small) * 1e6:6.1f} us/object)")
     print(f"offline audit, {len(large):>5} objects: {t_large * 1000:8.1f} ms ({t_large / len(large) * 1e6:6.1f} us/object)")
@@ -313,7 +313,7 @@ def main() -> int:
     start = time.perf_counter()
     snapshot = read_cluster(client, CATALOGUE)
     t_read = time.perf_counter() - start
-    t_live, _ = timed(lambda: run_audit(snapshot.objects, AuditOptions(), live=True, forbidden=snapshot.forbidden), args.repeat)
+    t_live, _result = timed(lambda: run_audit(snapshot.objects, AuditOptions(), live=True, forbidden=snapshot.forbidden), args.repeat)
     calls = dict(client.list_calls)
     print(f"fake-client read: {t_read * 1000:.1f} ms, {sum(calls.values())} list calls for {len(calls)} kinds, "
           f"max per kind {max(calls.values())}, per-object reads: {sum(1 for p in client.get_params if p)}")

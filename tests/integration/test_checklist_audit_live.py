@@ -274,7 +274,7 @@ def _readonly_rules(cluster) -> list[dict]:
     for kind, api_version in API_VERSIONS.items():
         if kind == "Secret" or (kind, api_version) not in by_kind:
             continue
-        group = api_version.split("/")[0] if "/" in api_version else ""
+        group = api_version.split("/", maxsplit=1)[0] if "/" in api_version else ""
         groups.setdefault(group, []).append(by_kind[(kind, api_version)])
     assert "secrets" not in [r for rs in groups.values() for r in rs]
     return [{"apiGroups": [group], "resources": sorted(resources), "verbs": ["get", "list", "watch"]} for group, resources in groups.items()]

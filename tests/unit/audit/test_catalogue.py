@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit import engine  # noqa: F401 (registers checks)
+# importing the engine registers the checks
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit import engine  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.catalogue import (
     API_VERSIONS,
     CATALOGUE,
@@ -68,7 +69,7 @@ def test_select_by_ids_and_prefixes():
     assert unknown == []
     chosen, unknown = select(["NET"], None)
     assert len(chosen) == 7 and not unknown
-    _, unknown = select(["NOPE-", "ING-099"], None)
+    _chosen, unknown = select(["NOPE-", "ING-099"], None)
     assert unknown == ["NOPE-", "ING-099"]
     assert len(select(None, None)[0]) == len(CATALOGUE)
 

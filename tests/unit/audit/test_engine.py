@@ -197,9 +197,9 @@ def test_bad_options_name_the_option(options, message):
 def test_kinds_read_are_those_of_the_selected_checks():
     from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.catalogue import select
 
-    chosen, _ = select(["STO-005", "STO-006"], None)
+    chosen, _unknown = select(["STO-005", "STO-006"], None)
     assert sorted(k.kind for k in kinds_for(chosen)) == ["Namespace", "StorageClass"]
-    chosen, _ = select(None, None)
+    chosen, _unknown = select(None, None)
     assert len(kinds_for(chosen)) == len({k for c in CATALOGUE for k in c.kinds} | {"Namespace"})
 
 

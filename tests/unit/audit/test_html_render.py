@@ -64,7 +64,7 @@ def report(tmp_path_factory):
         "set": {"Deployment/shop/web": {"spec.template.spec.hostNetwork": True}},
         "remove": ["NetworkPolicy/shop/default-deny-egress"],
     }
-    options, _ = corpus.case_options(case)
+    options, _expected = corpus.case_options(case)
     result = run_audit(corpus.build_objects(case), options, forbidden={"Secret": "forbidden (403 Forbidden)"})
     path = tmp_path_factory.mktemp("report") / "audit.html"
     write_report(str(path), to_html(result, FLOWS))

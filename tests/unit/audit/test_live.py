@@ -24,7 +24,7 @@ def live_objects():
 
 
 def audit(client, checks=None):
-    chosen, _ = select(checks, None)
+    chosen, _unknown = select(checks, None)
     snapshot = read_cluster(client, chosen)
     options = AuditOptions(exclude_namespaces=["kube-system", "kube-public", "kube-node-lease", "platform"], checks=checks, now=corpus.NOW)
     return snapshot, run_audit(snapshot.objects, options, live=True, forbidden=snapshot.forbidden)
@@ -44,7 +44,7 @@ def test_one_list_call_per_kind_and_no_per_object_reads():
 
 def test_live_audit_of_the_baseline_matches_the_offline_audit():
     client = FakeClient(live_objects())
-    _, live = audit(client)
+    _client, live = audit(client)
     # live mode judges status everywhere: the baseline carries the statuses a live cluster would have,
     # except the Services (no status block) which are not LoadBalancers, so nothing changes
     offline = corpus.run_case({"name": "offline", "base": True})
@@ -84,5 +84,5 @@ def test_status_is_judged_live():
             obj["status"] = {"replicas": 2}  # readyReplicas absent: none ready
         if obj["kind"] == "PersistentVolumeClaim":
             obj.pop("status")
-    _, result = audit(FakeClient(objects), checks=["SVC-001", "STO-003"])
+    _client, result = audit(FakeClient(objects), checks=["SVC-001", "STO-003"])
     assert corpus.triggered(result) == {"SVC-001", "STO-003"}

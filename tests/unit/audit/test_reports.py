@@ -47,7 +47,7 @@ def result():
         "copies": [{"from": "Service/shop/web", "name": "web-np", "set": {"spec.type": "NodePort"}}],
     }
     objects = corpus.build_objects(case)
-    options, _ = corpus.case_options(case)
+    options, _expected = corpus.case_options(case)
     options.exemptions = [{"ids": ["SVC-005"], "name": "web-np", "reason": "demo"}]
     return run_audit(objects, options, live=False, forbidden={"Secret": "forbidden (403 Forbidden): the credentials may not list Secret"})
 
