@@ -92,8 +92,8 @@ def test_two_converges_at_once_equal_one(cluster, tmp_path: Path, prefixes: list
 
     state_c, state_s = _state(cluster, spec_c, concurrent), _state(cluster, spec_s, single)
     assert state_c.keys() == state_s.keys()
-    for key in state_s:
-        assert state_c[key] == state_s[key], key
+    for key, expected in state_s.items():
+        assert state_c[key] == expected, key
     assert any(key.startswith("deployments ") for key in state_c)
     assert all(count == 1 for key, per in state_c.items() if key.startswith("replicasets") for count in per.values())
 

@@ -43,7 +43,7 @@ def test_two_clusters_converged_in_one_run_and_audited_together(cluster, second_
         audit = ansible_playbook(env, FLEET, FLEET_AUDIT, "-i", str(ghost), "--forks", "4", "-e", f"fleet_report_dir={reports}",
                                  "-e", json.dumps({"audit_namespaces": namespaces(spec)}))
         assert "Traceback" not in audit.output
-        summary = json.loads((reports / "fleet-summary.json").read_text())
+        summary = json.loads((reports / "fleet-summary.json").read_text(encoding="utf-8"))
         by_name = {c["cluster"]: c for c in summary["clusters"]}
         assert set(by_name) == {"fleet-a", "fleet-b", "fleet-ghost"}, audit.output
         assert sorted(summary["audited"]) == ["fleet-a", "fleet-b"], audit.output
@@ -53,12 +53,12 @@ def test_two_clusters_converged_in_one_run_and_audited_together(cluster, second_
             member = by_name[name]
             assert isinstance(member["score"], int) and 0 <= member["score"] <= 100
             assert member["objects_checked"] > 0
-            report = json.loads(Path(member["report"]).read_text())
+            report = json.loads(Path(member["report"]).read_text(encoding="utf-8"))
             assert report["summary"]["total"] == member["total"]
         assert summary["total_findings"] == by_name["fleet-a"]["total"] + by_name["fleet-b"]["total"]
         assert summary["lowest_score"] == min(by_name["fleet-a"]["score"], by_name["fleet-b"]["score"])
         assert sum(summary["by_severity"].values()) == summary["total_findings"]
-        markdown = (reports / "fleet-summary.md").read_text()
+        markdown = (reports / "fleet-summary.md").read_text(encoding="utf-8")
         assert "| fleet-ghost | NOT AUDITED |" in markdown and "| fleet-a |" in markdown
     finally:
         for ns in namespaces(spec):
