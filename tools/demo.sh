@@ -15,6 +15,17 @@ fi
 export K8S_PLATFORM_KUBECONFIG="$KUBECONFIG"
 echo "[demo] cluster: $KUBECONFIG"
 
+if bash tools/local-cluster/cluster.sh status 2>/dev/null && [[ "$KUBECONFIG" == "$(bash tools/local-cluster/cluster.sh kubeconfig)" ]]; then
+  # The local control plane has no internet: install the CRDs the platform's charts would bring
+  # (the project's own fixtures) and wait until the API server serves them.
+  echo "[demo] installing the components' CRDs from tests/fixtures/crds (local control plane only)"
+  kubectl apply --server-side --field-manager=linkops-demo -f tests/fixtures/crds/ >/dev/null
+  kubectl wait --for=condition=Established crd --all --timeout=60s >/dev/null
+  # No storage provisioner either: static PersistentVolumes for the spec's claims.
+  python tools/local-cluster/static_pvs.py inventories/local/group_vars/all/platform.yml |
+    kubectl apply --server-side --field-manager=linkops-demo -f - >/dev/null
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 echo "[demo] first converge of playbooks/site.yml"
