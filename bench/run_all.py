@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -290,7 +289,7 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
         ans_kc, kctl_kc = clusters.kubeconfigs[names[0]], clusters.kubeconfigs[names[1]]
         facts = {**machine(), **versions(ans_kc)}
         roles = re.findall(r"role:\s*linkops\.k8s_platform\.(\w+)", SITE.read_text(encoding="utf-8"))
-        floors = [floor_seconds(workdir) for _ in range(3)]
+        floors = [floor_seconds(workdir) for _attempt in range(3)]
         floor = sorted(floors)[1]
         print(f"[bench] ansible-playbook floor (one debug task): {floor:.2f} s", flush=True)
 

@@ -36,7 +36,7 @@ def _names(extra: ExtraCluster, kind: str, namespace: str) -> list[str]:
 def test_apiserver_killed_mid_converge_then_rerun_converges(second_cluster: ExtraCluster, tmp_path: Path, unique_name: str) -> None:
     spec = example_spec(unique_name)
     inventory = _inventory(tmp_path, second_cluster, spec)
-    apps, data = namespaces(spec)
+    apps, data = namespaces(spec)[:2]  # <prefix>-g0-mlops, <prefix>-g0-mlops-data
 
     # 1. Converge, killing the API server when the services are about to be applied.
     proc = subprocess.Popen(  # pylint: disable=consider-using-with

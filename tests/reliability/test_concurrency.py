@@ -81,7 +81,7 @@ def test_two_converges_at_once_equal_one(cluster, tmp_path: Path, prefixes: list
     env = cluster.env()
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory_c), str(CONVERGE)]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
-             for _ in range(2)]
+             for _copy in range(2)]
     outputs = [proc.communicate(timeout=900)[0] for proc in procs]
     for proc, output in zip(procs, outputs):
         assert proc.returncode == 0, output

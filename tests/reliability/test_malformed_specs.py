@@ -7,8 +7,9 @@ Hypothesis mutates the LinkOps example (inventories/local) and the unit tests' s
 onto namespaces unique to this run: a value replaced by one no field accepts, an unknown key, a
 bad list item. Each spec must get messages from the validator in-process; then all of them go
 through site.yml in ONE ansible-playbook run, one inventory host per spec: every host must fail
-in the preflight with its own count of problems, no Python traceback anywhere, and not one of
-the specs' namespaces may exist afterwards.
+in the preflight with its own count of problems (each problem's path quoted), or, when a top-level
+list holds an element of the wrong type, with the platform_spec role's argument-spec message; no
+Python traceback anywhere, nothing changed, and not one of the specs' namespaces may exist afterwards.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def malformed_specs(seeds: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         spec = copy.deepcopy(draw(st.sampled_from(seeds)))
-        for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        for _step in range(draw(st.integers(min_value=1, max_value=3))):
             slots = _slots(spec, [])
             action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
             container, key = draw(st.sampled_from(slots))
@@ -127,8 +128,21 @@ def test_500_malformed_specs_fail_in_preflight_with_messages_and_nothing_applied
     assert len(recap) == len(cases)
     assert all(failed[host] == "1" for host in hosts), [h for h in hosts if failed.get(h) != "1"][:10]
     assert all(changed == 0 for _ok, changed in recap.values())
+    blocks = dict(re.findall(r"fatal: \[(spec\d{4})\]: FAILED! =>(.*?)(?=fatal: \[|TASK \[|PLAY RECAP)", run.stdout, re.S))
+    assert set(blocks) == set(hosts)
+    by_argument_spec = []
     for index, (_spec, errors) in enumerate(cases):
-        # the preflight names the host and counts exactly the problems the validator found in-process
-        assert f"The platform spec of spec{index:04d} has {len(errors)} problem(s)" in flat, (index, errors)
+        host = f"spec{index:04d}"
+        block = " ".join(blocks[host].split())
+        if "Validation of arguments failed" in block:
+            # the role's argument spec (meta/argument_specs.yml) caught a wrong element type first
+            assert "k8s_platform_" in block, block
+            by_argument_spec.append(host)
+            continue
+        # otherwise the preflight names the host and counts exactly the problems the validator found in-process
+        assert f"The platform spec of {host} has {len(errors)} problem(s)" in block, (index, errors, block[:2000])
+        assert all(error.split(":")[0] in block for error in errors), (index, errors)
+    print(f"{len(cases)} malformed specs; {len(by_argument_spec)} stopped by the role's argument spec before the validator")
+    assert "The platform spec of" in flat
     leaked = [ns for ns in cluster.kubectl("get", "namespaces", "-o", "name").stdout.split() if unique_name in ns]
     assert leaked == []
