@@ -91,7 +91,7 @@ def app_role_spec(
 # --------------------------------------------------------------------------------------
 
 def _split_resource(resource: str) -> tuple[str, str]:
-    name, _, sub = resource.partition("/")
+    name, _slash, sub = resource.partition("/")
     return name, sub
 
 

@@ -195,7 +195,7 @@ def parse(text: Any) -> tuple[list[ServerBlock], list[str]]:
         if pos < len(tokens) and tokens[pos].text == "{":
             opened = tokens[pos].line
             pos += 1
-            body, _ = parse_body(opened, 1)
+            body, _end = parse_body(opened, 1)
             blocks.append(ServerBlock(keys, key_line, body))
         else:
             errors.append(f"line {key_line}: server block {' '.join(keys)} has no '{{ ... }}' body")
@@ -298,7 +298,7 @@ def validate(text: Any, known_plugins: Optional[Any] = None) -> list[str]:
 
 def to_data(text: Any) -> list[dict[str, Any]]:
     """The parsed server blocks as plain data (for templates and tests)."""
-    blocks, _ = parse(text)
+    blocks, _problems = parse(text)
     return [block.as_dict() for block in blocks]
 
 

@@ -367,7 +367,7 @@ def crd_errors(crds: Any, needed: Any, kinds_only: bool = False) -> list[str]:
                 served.add((str(spec.get("group")), str(version.get("name")), str(kind)))
     errors = []
     for need in _list(needed):
-        group, _, version = str(need.get("api_version", "")).rpartition("/")
+        group, _slash, version = str(need.get("api_version", "")).rpartition("/")
         if (group, version, need.get("kind")) not in served:
             if kinds_only:
                 errors.append(str(need.get("kind")))
