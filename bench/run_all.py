@@ -102,6 +102,22 @@ def recap(output: str) -> dict[str, int]:
     return totals
 
 
+def _has_profile_tasks() -> bool:
+    found = subprocess.run([str(VENV_BIN / "ansible-doc"), "-t", "callback", "ansible.posix.profile_tasks"], capture_output=True,
+                           text=True, check=False, env=base_env())
+    return found.returncode == 0
+
+
+# ansible.posix.profile_tasks (in the `ansible` package) prints the slowest tasks of each run, when it is there.
+CALLBACKS = "bench_capture,ansible.posix.profile_tasks" if _has_profile_tasks() else "bench_capture"
+
+
+def slowest_tasks(output: str) -> list[str]:
+    """The profile_tasks recap lines: 'role : task ---- 12.34s'."""
+    return [line.strip() for line in output.split("TASKS RECAP", 1)[-1].splitlines()
+            if re.search(r"-{3,} +\d+\.\d+s$", line)] if "TASKS RECAP" in output else []
+
+
 class Clusters:
     """Two throw-away control planes: one for Ansible, one for the kubectl baseline."""
 
@@ -155,6 +171,7 @@ class Pair:  # pylint: disable=too-many-instance-attributes
     tasks: int = 0
     apply_tasks: int = 0
     apply_seconds: float = 0.0
+    slowest: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -170,7 +187,8 @@ def converge_pair(label: str, inventory: str, ans_kubeconfig: str, kctl_kubeconf
     for run in ("first", "second"):
         capture = workdir / f"{slug}-{run}.json"
         env = {**base_env(), "K8S_PLATFORM_KUBECONFIG": ans_kubeconfig, "BENCH_CAPTURE_FILE": str(capture),
-               "ANSIBLE_CALLBACK_PLUGINS": str(BENCH / "callback_plugins"), "ANSIBLE_CALLBACKS_ENABLED": "bench_capture"}
+               "ANSIBLE_CALLBACK_PLUGINS": str(BENCH / "callback_plugins"), "ANSIBLE_CALLBACKS_ENABLED": CALLBACKS,
+               "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "12"}
         ans = measured([str(VENV_BIN / "ansible-playbook"), "-i", inventory, str(playbook), "-e", f"@{BENCH / 'bench_vars.yml'}"], env)
         log = workdir / f"{slug}-{run}.log"
         log.write_text(ans.output)
@@ -190,7 +208,8 @@ def converge_pair(label: str, inventory: str, ans_kubeconfig: str, kctl_kubeconf
         if kctl.returncode != 0:
             raise SystemExit(f"{label}: kubectl apply failed:\n{kctl.output[-3000:]}")
         results.append(Pair(f"{label} ({run} run)", ans, kctl, len(objects), recap(ans.output).get("changed", -1),
-                            captured.get("tasks", 0), captured.get("apply_tasks", 0), captured.get("apply_seconds", 0.0)))
+                            captured.get("tasks", 0), captured.get("apply_tasks", 0), captured.get("apply_seconds", 0.0),
+                            tuple(slowest_tasks(ans.output))))
     return results[0], results[1]
 
 
@@ -380,6 +399,9 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
                      f"of {pair.ansible.seconds:.1f} s; without them at all the run would still take {rest:.1f} s = "
                      f"**{rest / pair.kubectl.seconds:.1f}x** kubectl (a lower bound for any faster apply, action plugin included).")
     lines.append("")
+    for pair in (first, second):
+        if pair.slowest:
+            lines += [f"Slowest tasks, {pair.label} (ansible.posix.profile_tasks):", "", "```text", *pair.slowest, "```", ""]
     if points:
         xs = [float(count) for count, _f, _s in points]
         a1, b1 = slope(xs, [f.ansible.seconds for _c, f, _s in points])
