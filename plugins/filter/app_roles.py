@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import normalize, validate
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import namespaces_for_apps, normalize, validate
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.rbac_access import risky_requests
 
 # The fields of an app each role validates and renders from. Every role keeps the fields that decide
@@ -65,16 +65,7 @@ def app_role_spec(
         raise AnsibleFilterError(f"app_role_spec: role must be one of {', '.join(ROLE_FIELDS)}, got {role!r}")
     if not isinstance(apps, list):
         return {"errors": [f"{apps_var}: must be a list of apps, got {type(apps).__name__}"], "apps": []}
-    declared: list[Any] = list(namespaces) if isinstance(namespaces, list) else []
-    errors: list[str] = []
-    if namespaces is not None and not isinstance(namespaces, list):
-        errors.append(f"{namespaces_var}: must be a list of namespaces, got {type(namespaces).__name__}")
-    known = {ns.get("name") for ns in declared if isinstance(ns, Mapping)}
-    for app in apps:
-        ns = app.get("namespace") if isinstance(app, Mapping) else None
-        if isinstance(ns, str) and ns not in known:
-            declared.append({"name": ns})
-            known.add(ns)
+    declared, errors = namespaces_for_apps(apps, namespaces, namespaces_var)
     spec: dict[str, Any] = {"k8s_platform_apps": [_slice(app, role) for app in apps], "k8s_platform_namespaces": declared}
     if platform_name:
         spec["k8s_platform_name"] = platform_name

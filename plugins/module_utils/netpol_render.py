@@ -32,6 +32,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec
     check_label,
     check_label_value,
     check_qualified_key,
+    namespaces_for_apps,
     normalize,
     validate,
 )
@@ -116,15 +117,8 @@ def role_spec(apps: Any, namespaces: Any = None, settings: Optional[Mapping[str,
     errors: list[str] = settings_errors({**defaults, **dict(settings or {})})
     if not isinstance(apps, list):
         return {"errors": errors + [f"{apps_var}: must be a list of apps, got {type(apps).__name__}"], "apps": []}
-    declared: list[Any] = list(namespaces) if isinstance(namespaces, list) else []
-    if namespaces is not None and not isinstance(namespaces, list):
-        errors.append(f"{namespaces_var}: must be a list of namespaces, got {type(namespaces).__name__}")
-    known = {ns.get("name") for ns in declared if isinstance(ns, Mapping)}
-    for app in apps:
-        ns = app.get("namespace") if isinstance(app, Mapping) else None
-        if isinstance(ns, str) and ns not in known:
-            declared.append({"name": ns})
-            known.add(ns)
+    declared, namespace_errors = namespaces_for_apps(apps, namespaces, namespaces_var)
+    errors.extend(namespace_errors)
     sliced = [{k: v for k, v in app.items() if k in ROLE_FIELDS} if isinstance(app, Mapping) else app for app in apps]
     spec: dict[str, Any] = {"k8s_platform_apps": sliced, "k8s_platform_namespaces": declared}
     if platform_name:

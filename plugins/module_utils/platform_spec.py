@@ -1772,3 +1772,23 @@ def normalize(spec: Any, extra_known: Iterable[str] = ()) -> dict[str, Any]:
         if key in spec and key not in result:
             result[key] = spec[key]
     return result
+
+
+def namespaces_for_apps(apps: list[Any], namespaces: Any, namespaces_var: str) -> tuple[list[Any], list[str]]:
+    """The declared namespaces plus any namespace the apps use but nobody declared.
+
+    A role imported on its own is often given apps only; their namespaces count as declared
+    (with the default Pod Security level) so its slice of the spec validates. Returns the
+    namespace list and the problems with ``namespaces`` itself.
+    """
+    declared: list[Any] = list(namespaces) if isinstance(namespaces, list) else []
+    errors: list[str] = []
+    if namespaces is not None and not isinstance(namespaces, list):
+        errors.append(f"{namespaces_var}: must be a list of namespaces, got {type(namespaces).__name__}")
+    known = {ns.get("name") for ns in declared if isinstance(ns, Mapping)}
+    for app in apps:
+        ns = app.get("namespace") if isinstance(app, Mapping) else None
+        if isinstance(ns, str) and ns not in known:
+            declared.append({"name": ns})
+            known.add(ns)
+    return declared, errors
