@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+
+import pytest
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +31,18 @@ def _link_collection() -> None:
 
 
 _link_collection()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ansible_warnings():
+    """Each test runs a module as if in its own process.
+
+    Ansible keeps module warnings and deprecations in process-wide dicts (deduplicated), which
+    a real module run starts empty; without this, a warning one test emitted hides the same
+    warning from a later test in the same worker.
+    """
+    from ansible.module_utils.common import warnings
+
+    warnings._global_warnings.clear()  # pylint: disable=protected-access
+    warnings._global_deprecations.clear()  # pylint: disable=protected-access
+    yield
