@@ -53,7 +53,7 @@ PLATFORM = BENCH / "platform.yml"
 CRD_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "crds"
 sys.path.insert(0, str(BENCH))
 
-from scale_spec import load_example, scaled_spec  # noqa: E402  pylint: disable=wrong-import-position
+from scale_spec import headless, load_example, scaled_spec  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def bin_dir() -> str:
@@ -299,7 +299,6 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
     ports = tuple(int(p) for p in args.ports.split(","))
     workdir = Path(tempfile.mkdtemp(prefix="linkops-bench-"))
     started = datetime.now(timezone.utc)
-    lines: list[str] = []
     loads = {"start": load()}
     print(f"[bench] load {loads['start']}; work dir {workdir}", flush=True)
     clusters = Clusters(names, ports, args.keep_clusters)  # type: ignore[arg-type]
@@ -325,18 +324,6 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
         platform_rows = [fmt_pair(p_first, before), fmt_pair(p_second, load())]
         print("\n".join(platform_rows), flush=True)
 
-        scale_rows: list[str] = []
-        points: list[tuple[int, Pair, Pair]] = []
-        example = load_example()
-        for count in [int(c) for c in args.apps.split(",") if c]:
-            print(f"[bench] scale: {count} apps", flush=True)
-            before = load()
-            inv = inventory_dir(workdir, f"s{count}", ans_kc, scaled_spec(count, f"s{count}", example))
-            s_first, s_second = converge_pair(f"{count} apps", inv, ans_kc, kctl_kc, workdir, PLATFORM)
-            points.append((count, s_first, s_second))
-            scale_rows += [fmt_pair(s_first, before), fmt_pair(s_second, load())]
-            print("\n".join(scale_rows[-2:]), flush=True)
-
         audit_out = netpol_out = ""
         audit_s = netpol_s = 0.0
         if not args.skip_audit:
@@ -345,104 +332,131 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
             audit_out, audit_s = run_script([str(BENCH / "audit_5000.py"), "--kubeconfig", ans_kc], base_env())
             netpol_out, netpol_s = run_script([str(BENCH / "netpol_matrix.py")], base_env())
             loads["after audit"] = load()
+        scale_rows: list[str] = []
+        points: list[tuple[int, Pair, Pair]] = []
+        scale_failures: list[str] = []
+
+        def write_report() -> None:
+            lines: list[str] = []
+            lines += [
+                "# Benchmarks",
+                "",
+                f"Written by `make bench` (bench/run_all.py) on {started:%Y-%m-%d %H:%M} UTC. Wall-clock seconds; every ratio is",
+                "Ansible / kubectl measured in the same run, one after the other, on two throw-away local control planes",
+                f"({names[0]} for Ansible, {names[1]} for kubectl, so neither sees the other's objects). The kubectl baseline is one",
+                "`kubectl apply --server-side --field-manager=bench -f` of exactly the objects the roles applied in that run",
+                "(recorded by bench/callback_plugins/bench_capture.py from the apply module's own arguments). Helm releases, waits",
+                "and read-only preflight calls have no kubectl counterpart here and count on the Ansible side only.",
+                "",
+                "## Machine",
+                "",
+                "| fact | value |",
+                "| --- | --- |",
+                *[f"| {key} | {value} |" for key, value in facts.items()],
+                f"| load average (1/5/15 min) | {', '.join(f'{k}: {v}' for k, v in loads.items())} |",
+                "",
+                "The load average is the machine's, other people's test runs included: figures taken under load are slower on",
+                "both sides, the ratios less so.",
+                "",
+                "## Converge of inventories/local (playbooks/site.yml)",
+                "",
+                f"Roles in site.yml at the time of the run: {', '.join(roles)}. Extra variables: bench/bench_vars.yml.",
+                "Targets (issue): first run <= 3x kubectl, second run <= 2x kubectl with changed=0.",
+                "",
+                *TABLE_HEAD,
+                *converge_rows,
+                "",
+                "The same inventory with bench/platform.yml: site.yml without the roles that install Helm charts",
+                "(ingress_controller, cert_manager) and without dns; the scale runs below use it too:",
+                "",
+                *TABLE_HEAD,
+                *platform_rows,
+                "",
+            ]
+            for name, one, two in (("site.yml", first, second), ("platform.yml", p_first, p_second)):
+                first_ok = one.ratio <= 3
+                second_ok = two.ratio <= 2 and two.changed == 0
+                lines += [f"{name}: first run target {'met' if first_ok else 'MISSED'} ({one.ratio:.1f}x); second run target "
+                          f"{'met' if second_ok else 'MISSED'} ({two.ratio:.1f}x, changed={two.changed}).", ""]
+            lines += ["### Where the time goes", "",
+                      f"- ansible-playbook floor, one debug task on localhost (median of 3 in this run): **{floor:.2f} s**, "
+                      f"{floor / first.kubectl.seconds:.1f}x the site.yml kubectl first run and {floor / p_first.kubectl.seconds:.1f}x the platform.yml one "
+                      "on its own."]
+            for pair in (first, second, p_first, p_second):
+                rest = pair.ansible.seconds - pair.apply_seconds
+                lines.append(f"- {pair.label}: {pair.tasks} tasks; the {pair.apply_tasks} server-side apply task(s) took {pair.apply_seconds:.1f} s "
+                             f"of {pair.ansible.seconds:.1f} s; without them at all the run would still take {rest:.1f} s = "
+                             f"**{rest / pair.kubectl.seconds:.1f}x** kubectl (a lower bound for any faster apply, action plugin included).")
+            lines.append("")
+            for pair in (first, second):
+                if pair.slowest:
+                    lines += [f"Slowest tasks, {pair.label} (ansible.posix.profile_tasks):", "", "```text", *pair.slowest, "```", ""]
+            if scale_failures:
+                lines += ["## Scale runs that failed", "", *[f"- {failure}" for failure in scale_failures], ""]
+            if points:
+                xs = [float(count) for count, _f, _s in points]
+                a1, b1 = slope(xs, [f.ansible.seconds for _c, f, _s in points])
+                a2, b2 = slope(xs, [s.ansible.seconds for _c, _f, s in points])
+                ka, kb = slope(xs, [f.kubectl.seconds for _c, f, _s in points])
+                per_app = [f"{count}: {f.ansible.seconds / count:.3f} s/app first, {s.ansible.seconds / count:.3f} s/app second"
+                           for count, f, s in points]
+                lines += [
+                    "## Scale: specs of N apps generated from the example (bench/scale_spec.py)",
+                    "",
+                    *TABLE_HEAD,
+                    *scale_rows,
+                    "",
+                    "Time per app: " + "; ".join(per_app) + ".",
+                    "",
+                    f"Least-squares fit t = a + b*N: first run a = {a1:.1f} s, **b = {b1:.3f} s/app**; second run a = {a2:.1f} s, "
+                    f"**b = {b2:.3f} s/app**; kubectl first run a = {ka:.1f} s, b = {kb:.3f} s/app. A constant b (time linear in N, "
+                    "time per app falling towards b as the fixed cost a is shared) is what \"flat\" means here.",
+                    "",
+                    "Peak RSS (largest process of the ansible-playbook tree, from wait4): "
+                    + ", ".join(f"{count} apps {f.ansible.maxrss_mib:.0f}/{s.ansible.maxrss_mib:.0f} MiB" for count, f, s in points)
+                    + " (first/second run).",
+                    "",
+                ]
+            if audit_out or netpol_out:
+                lines += [
+                    "## Checklist audit (bench/audit_5000.py, live half on the Ansible bench cluster)",
+                    "",
+                    f"Total {audit_s:.1f} s, load before {loads['audit']}.",
+                    "",
+                    "```text", audit_out, "```",
+                    "",
+                    "## Reachability matrix (bench/netpol_matrix.py)",
+                    "",
+                    f"Total {netpol_s:.1f} s, load after {loads['after audit']}.",
+                    "",
+                    "```text", netpol_out, "```",
+                    "",
+                ]
+            Path(args.output).write_text("\n".join(lines), encoding="utf-8")
+            print(f"[bench] wrote {args.output}; logs in {workdir}", flush=True)
+
+        write_report()
+        example = load_example()
+        for count in [int(c) for c in args.apps.split(",") if c]:
+            print(f"[bench] scale: {count} apps", flush=True)
+            before = load()
+            inv = inventory_dir(workdir, f"s{count}", ans_kc, headless(scaled_spec(count, f"s{count}", example)))
+            try:
+                s_first, s_second = converge_pair(f"{count} apps", inv, ans_kc, kctl_kc, workdir, PLATFORM)
+            except SystemExit as exc:
+                scale_failures.append(f"{count} apps: {str(exc).splitlines()[0]} (more in the log named there)")
+                write_report()
+                break
+            points.append((count, s_first, s_second))
+            scale_rows += [fmt_pair(s_first, before), fmt_pair(s_second, load())]
+            print("\n".join(scale_rows[-2:]), flush=True)
+            write_report()
+
+        loads["end"] = load()
+        write_report()
     finally:
         clusters.down()
-    loads["end"] = load()
 
-    lines += [
-        "# Benchmarks",
-        "",
-        f"Written by `make bench` (bench/run_all.py) on {started:%Y-%m-%d %H:%M} UTC. Wall-clock seconds; every ratio is",
-        "Ansible / kubectl measured in the same run, one after the other, on two throw-away local control planes",
-        f"({names[0]} for Ansible, {names[1]} for kubectl, so neither sees the other's objects). The kubectl baseline is one",
-        "`kubectl apply --server-side --field-manager=bench -f` of exactly the objects the roles applied in that run",
-        "(recorded by bench/callback_plugins/bench_capture.py from the apply module's own arguments). Helm releases, waits",
-        "and read-only preflight calls have no kubectl counterpart here and count on the Ansible side only.",
-        "",
-        "## Machine",
-        "",
-        "| fact | value |",
-        "| --- | --- |",
-        *[f"| {key} | {value} |" for key, value in facts.items()],
-        f"| load average (1/5/15 min) | {', '.join(f'{k}: {v}' for k, v in loads.items())} |",
-        "",
-        "The load average is the machine's, other people's test runs included: figures taken under load are slower on",
-        "both sides, the ratios less so.",
-        "",
-        "## Converge of inventories/local (playbooks/site.yml)",
-        "",
-        f"Roles in site.yml at the time of the run: {', '.join(roles)}. Extra variables: bench/bench_vars.yml.",
-        "Targets (issue): first run <= 3x kubectl, second run <= 2x kubectl with changed=0.",
-        "",
-        *TABLE_HEAD,
-        *converge_rows,
-        "",
-        "The same inventory with bench/platform.yml: site.yml without the roles that install Helm charts",
-        "(ingress_controller, cert_manager) and without dns; the scale runs below use it too:",
-        "",
-        *TABLE_HEAD,
-        *platform_rows,
-        "",
-    ]
-    for name, one, two in (("site.yml", first, second), ("platform.yml", p_first, p_second)):
-        first_ok = one.ratio <= 3
-        second_ok = two.ratio <= 2 and two.changed == 0
-        lines += [f"{name}: first run target {'met' if first_ok else 'MISSED'} ({one.ratio:.1f}x); second run target "
-                  f"{'met' if second_ok else 'MISSED'} ({two.ratio:.1f}x, changed={two.changed}).", ""]
-    lines += ["### Where the time goes", "",
-              f"- ansible-playbook floor, one debug task on localhost (median of 3 in this run): **{floor:.2f} s**, "
-              f"{floor / first.kubectl.seconds:.1f}x the site.yml kubectl first run and {floor / p_first.kubectl.seconds:.1f}x the platform.yml one "
-              "on its own."]
-    for pair in (first, second, p_first, p_second):
-        rest = pair.ansible.seconds - pair.apply_seconds
-        lines.append(f"- {pair.label}: {pair.tasks} tasks; the {pair.apply_tasks} server-side apply task(s) took {pair.apply_seconds:.1f} s "
-                     f"of {pair.ansible.seconds:.1f} s; without them at all the run would still take {rest:.1f} s = "
-                     f"**{rest / pair.kubectl.seconds:.1f}x** kubectl (a lower bound for any faster apply, action plugin included).")
-    lines.append("")
-    for pair in (first, second):
-        if pair.slowest:
-            lines += [f"Slowest tasks, {pair.label} (ansible.posix.profile_tasks):", "", "```text", *pair.slowest, "```", ""]
-    if points:
-        xs = [float(count) for count, _f, _s in points]
-        a1, b1 = slope(xs, [f.ansible.seconds for _c, f, _s in points])
-        a2, b2 = slope(xs, [s.ansible.seconds for _c, _f, s in points])
-        ka, kb = slope(xs, [f.kubectl.seconds for _c, f, _s in points])
-        per_app = [f"{count}: {f.ansible.seconds / count:.3f} s/app first, {s.ansible.seconds / count:.3f} s/app second"
-                   for count, f, s in points]
-        lines += [
-            "## Scale: specs of N apps generated from the example (bench/scale_spec.py)",
-            "",
-            *TABLE_HEAD,
-            *scale_rows,
-            "",
-            "Time per app: " + "; ".join(per_app) + ".",
-            "",
-            f"Least-squares fit t = a + b*N: first run a = {a1:.1f} s, **b = {b1:.3f} s/app**; second run a = {a2:.1f} s, "
-            f"**b = {b2:.3f} s/app**; kubectl first run a = {ka:.1f} s, b = {kb:.3f} s/app. A constant b (time linear in N, "
-            "time per app falling towards b as the fixed cost a is shared) is what \"flat\" means here.",
-            "",
-            "Peak RSS (largest process of the ansible-playbook tree, from wait4): "
-            + ", ".join(f"{count} apps {f.ansible.maxrss_mib:.0f}/{s.ansible.maxrss_mib:.0f} MiB" for count, f, s in points)
-            + " (first/second run).",
-            "",
-        ]
-    if audit_out or netpol_out:
-        lines += [
-            "## Checklist audit (bench/audit_5000.py, live half on the Ansible bench cluster)",
-            "",
-            f"Total {audit_s:.1f} s, load before {loads['audit']}.",
-            "",
-            "```text", audit_out, "```",
-            "",
-            "## Reachability matrix (bench/netpol_matrix.py)",
-            "",
-            f"Total {netpol_s:.1f} s, load after {loads['after audit']}.",
-            "",
-            "```text", netpol_out, "```",
-            "",
-        ]
-    Path(args.output).write_text("\n".join(lines), encoding="utf-8")
-    print(f"[bench] wrote {args.output}; logs in {workdir}", flush=True)
     return 0
 
 

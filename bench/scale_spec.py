@@ -64,6 +64,17 @@ def _group(example: dict[str, Any], prefix: str, count: int) -> tuple[list[dict[
     return namespaces, apps
 
 
+def headless(spec: dict[str, Any]) -> dict[str, Any]:
+    """ClusterIP Services made headless (and their extra LoadBalancer dropped): the same objects per app, but
+    no cluster IP, so hundreds of apps fit a small local service range (kwok's local clusters have ~250 IPs)."""
+    for app in spec["k8s_platform_apps"]:
+        service = app.get("service")
+        if isinstance(service, dict) and service.get("type", "ClusterIP") == "ClusterIP":
+            service["type"] = "Headless"
+            service.pop("external_lb", None)
+    return spec
+
+
 def scaled_spec(apps: int, prefix: str = "bench", example: dict[str, Any] | None = None) -> dict[str, Any]:
     """A spec of exactly ``apps`` apps (the example's, repeated in groups of namespaces)."""
     example = example or load_example()
@@ -81,8 +92,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("apps", type=int)
     parser.add_argument("--prefix", default="bench")
+    parser.add_argument("--headless", action="store_true", help="ClusterIP Services headless (no cluster IP used)")
     args = parser.parse_args()
-    yaml.safe_dump(scaled_spec(args.apps, args.prefix), sys.stdout, sort_keys=False)
+    spec = scaled_spec(args.apps, args.prefix)
+    yaml.safe_dump(headless(spec) if args.headless else spec, sys.stdout, sort_keys=False)
     return 0
 
 
