@@ -42,6 +42,9 @@ for scenario in molecule/*/molecule.yml; do
   molecule test -s "$name" || { echo "[test] molecule scenario $name FAILED"; status=1; }
 done
 
+echo "[test] demo: inventories/local converged twice with site.yml (second run changed=0)"
+bash tools/demo.sh || { echo "[test] make demo FAILED"; status=1; }
+
 if ((status == 0)); then
   echo "[test] all suites passed"
 else
