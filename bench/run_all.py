@@ -313,8 +313,13 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
 
         print("[bench] converge of inventories/local", flush=True)
         before = load()
-        first, second = converge_pair("inventories/local", str(REPO_ROOT / "inventories" / "local"), ans_kc, kctl_kc, workdir)
-        converge_rows = [fmt_pair(first, before), fmt_pair(second, load())]
+        site_failure = ""
+        try:
+            first, second = converge_pair("inventories/local", str(REPO_ROOT / "inventories" / "local"), ans_kc, kctl_kc, workdir)
+            converge_rows = [fmt_pair(first, before), fmt_pair(second, load())]
+        except SystemExit as exc:  # recorded in the report; the other phases still run
+            site_failure = "\n".join(str(exc).splitlines()[:3])
+            converge_rows = [f"| site.yml converge FAILED: {site_failure.splitlines()[0]} | | | | | | | | | |"]
         print("\n".join(converge_rows), flush=True)
         print("[bench] converge of inventories/local with bench/platform.yml (every object role)", flush=True)
         before = load()
@@ -373,22 +378,24 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
                 *platform_rows,
                 "",
             ]
-            for name, one, two in (("site.yml", first, second), ("platform.yml", p_first, p_second)):
+            site_pairs = () if site_failure else (first, second)
+            if site_failure:
+                lines += ["site.yml did not converge in this run (the rest of the bench went on):", "", "```text", site_failure, "```", ""]
+            for name, one, two in ((("site.yml", first, second),) if not site_failure else ()) + (("platform.yml", p_first, p_second),):
                 first_ok = one.ratio <= 3
                 second_ok = two.ratio <= 2 and two.changed == 0
                 lines += [f"{name}: first run target {'met' if first_ok else 'MISSED'} ({one.ratio:.1f}x); second run target "
                           f"{'met' if second_ok else 'MISSED'} ({two.ratio:.1f}x, changed={two.changed}).", ""]
             lines += ["### Where the time goes", "",
                       f"- ansible-playbook floor, one debug task on localhost (median of 3 in this run): **{floor:.2f} s**, "
-                      f"{floor / first.kubectl.seconds:.1f}x the site.yml kubectl first run and {floor / p_first.kubectl.seconds:.1f}x the platform.yml one "
-                      "on its own."]
-            for pair in (first, second, p_first, p_second):
+                      f"{floor / p_first.kubectl.seconds:.1f}x the platform.yml kubectl first run on its own."]
+            for pair in (*site_pairs, p_first, p_second):
                 rest = pair.ansible.seconds - pair.apply_seconds
                 lines.append(f"- {pair.label}: {pair.tasks} tasks; the {pair.apply_tasks} server-side apply task(s) took {pair.apply_seconds:.1f} s "
                              f"of {pair.ansible.seconds:.1f} s; without them at all the run would still take {rest:.1f} s = "
                              f"**{rest / pair.kubectl.seconds:.1f}x** kubectl (a lower bound for any faster apply, action plugin included).")
             lines.append("")
-            for pair in (first, second):
+            for pair in (*site_pairs, p_first, p_second):
                 if pair.slowest:
                     lines += [f"Slowest tasks, {pair.label} (ansible.posix.profile_tasks):", "", "```text", *pair.slowest, "```", ""]
             if scale_failures:
