@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -38,8 +39,9 @@ CACHE_DIR = Path(os.environ.get("LINKOPS_CACHE_DIR", Path.home() / ".cache" / "l
 
 
 def free_port(start: int = 7450, stop: int = 7999) -> int:
-    """A free TCP port on 127.0.0.1 below 10001 (the API server refuses its own node-port range)."""
-    for port in range(start, stop):
+    """A free TCP port on 127.0.0.1 below 10001 (the API server refuses its own node-port range), picked at
+    random so pytest-xdist workers starting clusters at once do not race for the same one."""
+    for port in random.sample(range(start, stop), stop - start):
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -102,11 +104,12 @@ class ExtraCluster:
 
 def start_extra_cluster(prefix: str) -> ExtraCluster:
     bin_dir = integration._bin_dir()  # pylint: disable=protected-access
-    name, port = f"{prefix}-{uuid.uuid4().hex[:6]}", free_port()
-    env = {**os.environ, "LINKOPS_CLUSTER_NAME": name, "LINKOPS_APISERVER_PORT": str(port)}
-    env["PATH"] = os.pathsep.join([str(VENV_BIN), bin_dir, env.get("PATH", "")])
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     last = ""
     for _attempt in range(2):  # a loaded machine sometimes misses the fake nodes' deadline once
+        port = free_port()
+        env = {**os.environ, "LINKOPS_CLUSTER_NAME": name, "LINKOPS_APISERVER_PORT": str(port)}
+        env["PATH"] = os.pathsep.join([str(VENV_BIN), bin_dir, env.get("PATH", "")])
         proc = subprocess.run(["bash", str(CLUSTER_SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=600, check=False)
         if proc.returncode == 0:
             kubeconfig = proc.stdout.strip().splitlines()[-1]
