@@ -33,8 +33,8 @@ cleanup() {
 trap cleanup EXIT
 
 status=0
-echo "[test] pytest: unit and integration"
-python -m pytest tests/unit tests/integration -q -p no:cacheprovider -n 2 --dist loadfile "$@" || status=$?
+echo "[test] pytest: unit, integration and reliability"
+python -m pytest tests/unit tests/integration tests/reliability -q -p no:cacheprovider -n 2 --dist loadfile "$@" || status=$?
 
 echo "[test] molecule: every scenario"
 for scenario in molecule/*/molecule.yml; do

@@ -10,6 +10,8 @@ namespaces and RBAC objects went in, then restarts the cluster on the same etcd 
 
 from __future__ import annotations
 
+import time
+
 import subprocess
 from pathlib import Path
 
@@ -79,7 +81,14 @@ def test_apiserver_killed_mid_converge_then_rerun_converges(second_cluster: Extr
     assert _names(second_cluster, "services", data) == ["database"]
     for name in deployments:  # one ReplicaSet per Deployment: nothing rolled twice
         selector = f"app.kubernetes.io/name={name}"
-        replicasets = second_cluster.get_json("replicasets", "-n", apps, "-l", selector)["items"]
+        # The restarted controller manager creates ReplicaSets asynchronously: wait for them.
+        deadline = time.monotonic() + 90
+        replicasets = []
+        while time.monotonic() < deadline:
+            replicasets = second_cluster.get_json("replicasets", "-n", apps, "-l", selector)["items"]
+            if replicasets:
+                break
+            time.sleep(1)
         assert len(replicasets) == 1, (name, [rs["metadata"]["name"] for rs in replicasets])
     platform = second_cluster.get_json("deployment", "mlops-platform", "-n", apps, "--show-managed-fields")
     container = platform["spec"]["template"]["spec"]["containers"][0]
