@@ -34,15 +34,18 @@ _link_collection()
 
 
 @pytest.fixture(autouse=True)
-def _fresh_ansible_warnings():
+def _fresh_ansible_warnings(monkeypatch):
     """Each test runs a module as if in its own process.
 
     Ansible keeps module warnings and deprecations in process-wide dicts (deduplicated), which
-    a real module run starts empty; without this, a warning one test emitted hides the same
-    warning from a later test in the same worker.
+    a real module run starts empty; and once any controller-side code (a filter plugin, the
+    templar) has been imported in the process, module warnings go to the controller's display
+    instead of the result. A real module process has neither, so neither may leak between tests.
     """
+    from ansible.module_utils import _internal
     from ansible.module_utils.common import warnings
 
+    monkeypatch.setattr(_internal, "is_controller", False)
     warnings._global_warnings.clear()  # pylint: disable=protected-access
     warnings._global_deprecations.clear()  # pylint: disable=protected-access
     yield
