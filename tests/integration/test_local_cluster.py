@@ -97,3 +97,20 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+def test_down_leaves_alone_a_process_that_reused_a_stale_pid(tmp_path):
+    """After a machine restart a pid file may name an unrelated process: down must not kill it."""
+    cache = tmp_path / "cache"
+    pids = cache / "kwok" / "clusters" / "stale" / "pids"
+    pids.mkdir(parents=True)
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        (pids / "kube-apiserver.pid").write_text(str(bystander.pid))
+        result = run(["bash", str(CLUSTER), "down"], LINKOPS_CLUSTER_NAME="stale", LINKOPS_CACHE_DIR=str(cache))
+        assert result.returncode == 0, result.stderr
+        assert bystander.poll() is None, "cluster.sh down killed a process that was not the cluster's"
+        assert not (cache / "kwok" / "clusters" / "stale").exists()
+    finally:
+        bystander.kill()
+        bystander.wait()

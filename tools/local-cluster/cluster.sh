@@ -187,7 +187,7 @@ cmd_down() {
   fi
   # Whatever is still running: TERM, wait up to 10 s, then KILL.
   for pid in "${pids[@]}"; do
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    alive "$pid" && kill "$pid" 2>/dev/null || true
   done
   for pid in "${pids[@]}"; do
     for _ in $(seq 1 20); do
@@ -200,9 +200,12 @@ cmd_down() {
   log "cluster '$cluster_name' stopped and its state removed"
 }
 
-# A process that exists and is not a zombie waiting to be reaped.
+# A process of this cluster (its command line names the cluster's directory: a pid file left by a
+# machine restart may now belong to something else) that is not a zombie waiting to be reaped.
 alive() {
-  [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+  [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$cluster_dir" &&
+    ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 case "${1:-}" in
