@@ -29,7 +29,7 @@ from helpers import REPO_ROOT, VENV_BIN, ansible_playbook, write_inventory
 from specs import example_spec
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "unit"))
-from platform_spec.spec_helpers import BASE  # noqa: E402  pylint: disable=wrong-import-position
+from platform_spec.spec_helpers import BASE, slots  # noqa: E402  pylint: disable=wrong-import-position
 
 SITE = REPO_ROOT / "playbooks" / "site.yml"
 WANTED = 500
@@ -45,18 +45,6 @@ def _renamed_base(prefix: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def _slots(node: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out.append((node, key))
-            _slots(value, out)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            out.append((node, index))
-            _slots(value, out)
-    return out
-
-
 # JSON-representable values no field of the schema accepts (an inventory is YAML or JSON).
 never_valid = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()))
 plain = st.one_of(st.none(), st.booleans(), st.integers(-1000, 100000), st.text(alphabet="abcxyz-_.09 ", max_size=10))
@@ -67,9 +55,9 @@ def malformed_specs(seeds: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, 
     def build(draw: st.DrawFn) -> dict[str, Any]:
         spec = copy.deepcopy(draw(st.sampled_from(seeds)))
         for _step in range(draw(st.integers(min_value=1, max_value=3))):
-            slots = _slots(spec, [])
+            spec_slots = slots(spec)
             action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
-            container, key = draw(st.sampled_from(slots))
+            container, key = draw(st.sampled_from(spec_slots))
             if action == "replace":
                 container[key] = draw(never_valid)
             elif action == "unknown-key":
@@ -79,7 +67,7 @@ def malformed_specs(seeds: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, 
                 else:  # a top-level variable the inventory sets but the schema does not know
                     spec["k8s_platform_zz_" + suffix] = draw(plain)
             else:
-                lists = [c for c, _k in slots if isinstance(c, list)]
+                lists = [c for c, _k in spec_slots if isinstance(c, list)]
                 if lists:
                     draw(st.sampled_from(lists)).append(draw(never_valid))
                 else:

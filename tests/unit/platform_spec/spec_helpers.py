@@ -73,3 +73,21 @@ def mutate(*changes: tuple[str, Any]) -> dict[str, Any]:
     for path, value in changes:
         set_path(spec, path, value)
     return spec
+
+
+def slots(spec: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) of a spec, containers included, depth first."""
+    found: list[tuple[Any, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                found.append((node, key))
+                walk(value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                found.append((node, index))
+                walk(value)
+
+    walk(spec)
+    return found

@@ -15,25 +15,12 @@ from hypothesis import strategies as st
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import normalize, validate
 
-from .spec_helpers import BASE
+from .spec_helpers import BASE, slots
 
 REPO = Path(__file__).resolve().parents[3]
 with open(REPO / "inventories" / "prod" / "group_vars" / "all" / "platform.yml", encoding="utf-8") as _handle:
     PROD = yaml.safe_load(_handle)
 SEEDS = [BASE, PROD]
-
-
-def _slots(node: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    """Every (container, key) of a spec, containers included."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out.append((node, key))
-            _slots(value, out)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            out.append((node, index))
-            _slots(value, out)
-    return out
 
 
 # Values no field of the schema accepts: any of them anywhere is a problem.
@@ -57,16 +44,16 @@ anything = st.recursive(
 def malformed_specs(draw: st.DrawFn) -> dict[str, Any]:
     spec = copy.deepcopy(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        slots = _slots(spec, [])
+        spec_slots = slots(spec)
         action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
-        container, key = draw(st.sampled_from(slots))
+        container, key = draw(st.sampled_from(spec_slots))
         if action == "replace":
             container[key] = draw(never_valid)
         elif action == "unknown-key":
             target = container if isinstance(container, dict) else spec
             target["zz_" + draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))] = draw(anything)
         else:
-            lists = [c for c, _k in slots if isinstance(c, list)]
+            lists = [c for c, _k in spec_slots if isinstance(c, list)]
             if lists:
                 draw(st.sampled_from(lists)).append(draw(never_valid))
             else:
@@ -81,7 +68,7 @@ def random_specs(draw: st.DrawFn) -> Any:
         return draw(anything)
     spec = copy.deepcopy(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        container, key = draw(st.sampled_from(_slots(spec, [])))
+        container, key = draw(st.sampled_from(slots(spec)))
         container[key] = draw(anything)
     return spec
 
