@@ -96,6 +96,21 @@ def package_chart(chart_dir: Path, destination: Path, version: str | None = None
     return package
 
 
+def stand_in_chart(name: str, destination: Path) -> Path:
+    """A copy of the generic stand-in chart (tests/fixtures/charts/linkops-test-release) named ``name``.
+
+    The roles install upstream charts by name from a repository; serving this copy under that name
+    (at the pinned version, via ``(path, [version])``) exercises their real Helm path offline.
+    """
+    target = Path(destination) / name
+    shutil.copytree(CHARTS_DIR / "linkops-test-release", target)
+    chart_yaml = target / "Chart.yaml"
+    chart = yaml.safe_load(chart_yaml.read_text())
+    chart["name"] = name
+    chart_yaml.write_text(yaml.safe_dump(chart, sort_keys=False))
+    return target
+
+
 def start_chart_repo(chart_dirs: Iterable[ChartSource], helm: str | None = None) -> ChartRepo:
     """Package the charts, index them and serve them on 127.0.0.1; ``.url`` is the repository URL."""
     helm = helm or helm_binary()
@@ -139,4 +154,4 @@ def chart_repo() -> Iterator:
         repo.stop()
 
 
-__all__ = ["ChartRepo", "CHARTS_DIR", "chart_repo", "helm_binary", "package_chart", "serve_charts", "start_chart_repo"]
+__all__ = ["ChartRepo", "CHARTS_DIR", "chart_repo", "helm_binary", "package_chart", "serve_charts", "stand_in_chart", "start_chart_repo"]
