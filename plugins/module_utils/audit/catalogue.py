@@ -103,6 +103,11 @@ def _c(id_: str, section: str, severity: str, title: str, role: str, variable: s
     return Check(id_, title, section, severity, role, variable, fix, kinds)
 
 
+def _workload(id_: str, section: str, severity: str, title: str, fix: str) -> Check:
+    """A check of the workloads' pod templates, fixed in the workloads role's workloads_apps."""
+    return _c(id_, section, severity, title, "workloads", "workloads_apps", fix, WORKLOADS)
+
+
 _SVC_PODS = ("Service",) + WORKLOADS
 _ING = ("Ingress",)
 _ING_CLASS = ("Ingress", "IngressClass", "Middleware")
@@ -197,20 +202,20 @@ CATALOGUE: tuple[Check, ...] = (
        "set a Pod Security level (baseline or restricted) for the namespace (pod_security in k8s_platform_namespaces)", _NS),
     _c("POD-002", "pod_security", "high", "Pod Security enforce level privileged in an app namespace", "namespaces",
        "namespaces_pod_security_default_level", "set the namespace's pod_security to restricted (or baseline) in k8s_platform_namespaces", _NS),
-    _c("POD-003", "pod_security", "high", "Container may run as root (runAsNonRoot not true)", "workloads", "workloads_apps",
-       "keep the app's workload.security_context.run_as_non_root true (and a non-zero run_as_user)", WORKLOADS),
-    _c("POD-004", "pod_security", "high", "allowPrivilegeEscalation not false", "workloads", "workloads_apps",
-       "keep the app's workload.security_context.allow_privilege_escalation false", WORKLOADS),
-    _c("POD-005", "pod_security", "medium", "readOnlyRootFilesystem not true", "workloads", "workloads_apps",
-       "keep workload.security_context.read_only_root_filesystem true (workloads_tmp_volume mounts a writable /tmp)", WORKLOADS),
-    _c("POD-006", "pod_security", "high", "Capabilities not dropping ALL, or adding dangerous ones", "workloads", "workloads_apps",
-       "drop ALL capabilities (the role always does) and list at most NET_BIND_SERVICE in workload.security_context.capabilities_add", WORKLOADS),
-    _c("POD-007", "pod_security", "critical", "Privileged container, host namespaces or hostPath volume", "workloads", "workloads_apps",
-       "keep workload.security_context.privileged false; remove hostNetwork, hostPID, hostIPC and hostPath from the pod spec", WORKLOADS),
-    _c("POD-008", "pod_security", "medium", "seccompProfile not RuntimeDefault or Localhost", "workloads", "workloads_apps",
-       "keep workload.security_context.seccomp_profile RuntimeDefault (or Localhost)", WORKLOADS),
-    _c("POD-009", "pod_security", "medium", "Container without resource requests or limits", "workloads", "workloads_apps",
-       "set the app's workload.resources (requests cpu and memory, a memory limit), or leave the block out for the defaults", WORKLOADS),
+    _workload("POD-003", "pod_security", "high", "Container may run as root (runAsNonRoot not true)",
+              "keep the app's workload.security_context.run_as_non_root true (and a non-zero run_as_user)"),
+    _workload("POD-004", "pod_security", "high", "allowPrivilegeEscalation not false",
+              "keep the app's workload.security_context.allow_privilege_escalation false"),
+    _workload("POD-005", "pod_security", "medium", "readOnlyRootFilesystem not true",
+              "keep workload.security_context.read_only_root_filesystem true (workloads_tmp_volume mounts a writable /tmp)"),
+    _workload("POD-006", "pod_security", "high", "Capabilities not dropping ALL, or adding dangerous ones",
+              "drop ALL capabilities (the role always does) and list at most NET_BIND_SERVICE in workload.security_context.capabilities_add"),
+    _workload("POD-007", "pod_security", "critical", "Privileged container, host namespaces or hostPath volume",
+              "keep workload.security_context.privileged false; remove hostNetwork, hostPID, hostIPC and hostPath from the pod spec"),
+    _workload("POD-008", "pod_security", "medium", "seccompProfile not RuntimeDefault or Localhost",
+              "keep workload.security_context.seccomp_profile RuntimeDefault (or Localhost)"),
+    _workload("POD-009", "pod_security", "medium", "Container without resource requests or limits",
+              "set the app's workload.resources (requests cpu and memory, a memory limit), or leave the block out for the defaults"),
     # Storage
     _c("STO-001", "storage", "medium", "No default StorageClass", "storage", "storage_classes",
        "mark one StorageClass as the default (default: true; storage_require_default_class enforces it)", ("StorageClass",)),
@@ -227,7 +232,8 @@ CATALOGUE: tuple[Check, ...] = (
     _c("STO-007", "storage", "low", "PersistentVolumeClaim mounted by no workload", "storage", "storage_apps",
        "mount the claim in the app (storage[].mount_path) or delete it", ("PersistentVolumeClaim",) + WORKLOADS),
     _c("STO-008", "storage", "high", "PersistentVolumeClaim not covered by any backup schedule", "storage", "storage_backup_method",
-       "back the claim up: storage_backup_method velero adds a Velero Schedule that includes the claim's namespace", ("PersistentVolumeClaim", "Schedule")),
+       "back the claim up: set backup: true on the app's storage item (storage_backup_method snapshot adds a snapshot CronJob "
+       "selecting it; velero adds a Velero Schedule that includes the claim's namespace)", ("PersistentVolumeClaim", "Schedule", "CronJob")),
     _c("STO-009", "storage", "medium", "No volume-usage alert rule", "storage", "storage_monitoring_enabled",
        "enable the storage role's PersistentVolume usage alert rules (kubelet_volume_stats_*)", ("PersistentVolumeClaim", "PrometheusRule")),
     # DNS
@@ -238,10 +244,10 @@ CATALOGUE: tuple[Check, ...] = (
     _c("DNS-003", "dns", "medium", "Corefile without forward or cache", "dns", "dns_forwarders",
        "configure upstream forwarders and the cache plugin in the Corefile (dns_forwarders, dns_cache_ttl, dns_manage_corefile)", ("ConfigMap", "Deployment")),
     # Monitoring
-    _c("MON-001", "monitoring", "medium", "Container without a readiness probe", "workloads", "workloads_apps",
-       "declare the app's readiness probe (workload.probes.readiness), or keep workloads_default_probes on", WORKLOADS),
-    _c("MON-002", "monitoring", "medium", "Container without a liveness probe", "workloads", "workloads_apps",
-       "declare the app's liveness probe (workload.probes.liveness), or keep workloads_default_probes on", WORKLOADS),
+    _workload("MON-001", "monitoring", "medium", "Container without a readiness probe",
+              "declare the app's readiness probe (workload.probes.readiness), or keep workloads_default_probes on"),
+    _workload("MON-002", "monitoring", "medium", "Container without a liveness probe",
+              "declare the app's liveness probe (workload.probes.liveness), or keep workloads_default_probes on"),
     _c("MON-003", "monitoring", "medium", "App not scraped by Prometheus", "monitoring", "monitoring_apps",
        "declare the app's metrics endpoint (metrics.port) so a ServiceMonitor (monitoring_monitor_kind) is created",
        WORKLOADS + ("Service", "ServiceMonitor", "PodMonitor")),

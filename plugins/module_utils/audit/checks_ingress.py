@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -108,12 +109,25 @@ def ing_class(ctx: AuditContext) -> CheckOutcome:
     return findings
 
 
+def _each_ingress(
+    ctx: AuditContext, check_id: str, problem: Callable[[dict], str], ingresses: Optional[list[dict]] = None, none: str = "no Ingress"
+) -> CheckOutcome:
+    """At most one finding per Ingress (all of them unless `ingresses` is given), reading `Ingress ns/name<problem>`
+    where `problem(ingress)` is not empty; not applicable (`none`) when there is no Ingress to judge."""
+    ingresses = _ingresses(ctx) if ingresses is None else ingresses
+    if not ingresses:
+        return NotApplicable(none)
+    findings = []
+    for ingress in ingresses:
+        what = problem(ingress)
+        if what:
+            findings.append(Finding(check_id, ref(ingress), f"Ingress {ns_name(ingress)}{what}"))
+    return findings
+
+
 @check("ING-002")
 def ing_tls(ctx: AuditContext) -> CheckOutcome:
-    ingresses = _ingresses(ctx)
-    if not ingresses:
-        return NotApplicable("no Ingress")
-    return [Finding("ING-002", ref(i), f"Ingress {ns_name(i)} has no TLS section") for i in ingresses if not _tls(i)]
+    return _each_ingress(ctx, "ING-002", lambda ingress: "" if _tls(ingress) else " has no TLS section")
 
 
 @dataclass(frozen=True)
@@ -189,29 +203,27 @@ def ing_cert_expiry(ctx: AuditContext) -> CheckOutcome:
     return findings
 
 
+def _uncovered_hosts(ctx: AuditContext, ingress: dict) -> str:
+    problems = []
+    for host in _rule_hosts(ingress):
+        entries = [t for t in _tls(ingress) if hostname_match(host, {"dns": [str(h) for h in t.get("hosts") or []]})]
+        if not entries:
+            problems.append(f"host {host} is in no tls.hosts")
+            continue
+        for entry in entries:
+            if not entry.get("secretName"):
+                continue
+            cert, _problem = _cert_of(ctx, namespace_of(ingress), str(entry["secretName"]))
+            if cert is not None and hostname_match(host, cert.sans) is None:
+                sans = ", ".join([f"DNS:{n}" for n in cert.sans["dns"]] + [f"IP:{n}" for n in cert.sans["ip"]]) or "none"
+                problems.append(f"certificate in Secret {entry['secretName']} does not cover host {host} (SANs: {sans})")
+    return (": " + "; ".join(problems)) if problems else ""
+
+
 @check("ING-005")
 def ing_tls_hosts(ctx: AuditContext) -> CheckOutcome:
     ingresses = [i for i in _ingresses(ctx) if _tls(i) and _rule_hosts(i)]
-    if not ingresses:
-        return NotApplicable("no Ingress with both TLS and rule hosts")
-    findings = []
-    for ingress in ingresses:
-        problems = []
-        for host in _rule_hosts(ingress):
-            entries = [t for t in _tls(ingress) if hostname_match(host, {"dns": [str(h) for h in t.get("hosts") or []]})]
-            if not entries:
-                problems.append(f"host {host} is in no tls.hosts")
-                continue
-            for entry in entries:
-                if not entry.get("secretName"):
-                    continue
-                cert, _problem = _cert_of(ctx, namespace_of(ingress), str(entry["secretName"]))
-                if cert is not None and hostname_match(host, cert.sans) is None:
-                    sans = ", ".join([f"DNS:{n}" for n in cert.sans["dns"]] + [f"IP:{n}" for n in cert.sans["ip"]]) or "none"
-                    problems.append(f"certificate in Secret {entry['secretName']} does not cover host {host} (SANs: {sans})")
-        if problems:
-            findings.append(Finding("ING-005", ref(ingress), f"Ingress {ns_name(ingress)}: " + "; ".join(problems)))
-    return findings
+    return _each_ingress(ctx, "ING-005", lambda ingress: _uncovered_hosts(ctx, ingress), ingresses, "no Ingress with both TLS and rule hosts")
 
 
 def _backends(ingress: dict) -> list[dict]:
@@ -226,70 +238,63 @@ def _backends(ingress: dict) -> list[dict]:
     return backends
 
 
+def _broken_backends(ctx: AuditContext, ingress: dict) -> str:
+    problems = []
+    for backend in _backends(ingress):
+        service_ref = backend.get("service")
+        if not isinstance(service_ref, dict):
+            continue  # resource backends are not Services
+        service_name = str(service_ref.get("name") or "")
+        service = ctx.lookup("Service", namespace_of(ingress), service_name)
+        if service is None:
+            problems.append(f"Service {service_name} does not exist")
+            continue
+        port = service_ref.get("port") or {}
+        ports = dig(service, "spec", "ports", default=None) or []
+        if "number" in port and not any(p.get("port") == port["number"] for p in ports):
+            problems.append(f"Service {service_name} has no port {port['number']}")
+        elif "name" in port and not any(p.get("name") == port["name"] for p in ports):
+            problems.append(f"Service {service_name} has no port named {port['name']}")
+    return (": " + "; ".join(sorted(set(problems)))) if problems else ""
+
+
 @check("ING-006")
 def ing_backends(ctx: AuditContext) -> CheckOutcome:
-    ingresses = _ingresses(ctx)
-    if not ingresses:
-        return NotApplicable("no Ingress")
-    findings = []
-    for ingress in ingresses:
-        problems = []
-        for backend in _backends(ingress):
-            service_ref = backend.get("service")
-            if not isinstance(service_ref, dict):
-                continue  # resource backends are not Services
-            service_name = str(service_ref.get("name") or "")
-            service = ctx.lookup("Service", namespace_of(ingress), service_name)
-            if service is None:
-                problems.append(f"Service {service_name} does not exist")
-                continue
-            port = service_ref.get("port") or {}
-            ports = dig(service, "spec", "ports", default=None) or []
-            if "number" in port and not any(p.get("port") == port["number"] for p in ports):
-                problems.append(f"Service {service_name} has no port {port['number']}")
-            elif "name" in port and not any(p.get("name") == port["name"] for p in ports):
-                problems.append(f"Service {service_name} has no port named {port['name']}")
-        if problems:
-            findings.append(Finding("ING-006", ref(ingress), f"Ingress {ns_name(ingress)}: " + "; ".join(sorted(set(problems)))))
-    return findings
+    return _each_ingress(ctx, "ING-006", lambda ingress: _broken_backends(ctx, ingress))
 
 
 def _middleware_has(ctx: AuditContext, ingress: dict, *path: str) -> bool:
     return any(dig(m, "spec", *path) for m in _middlewares(ctx, ingress))
 
 
+def _no_rate_limit(ctx: AuditContext, ingress: dict) -> str:
+    annotations = annotations_of(ingress)
+    if any(str(annotations.get(a, "")).strip() not in ("", "0") for a in RATE_LIMIT_ANNOTATIONS):
+        return ""
+    if _middleware_has(ctx, ingress, "rateLimit"):
+        return ""
+    hint = ""
+    if NGINX + "rate-limit" in annotations:
+        hint = f" ({NGINX}rate-limit is not an ingress-nginx annotation; use limit-rps or limit-rpm)"
+    return f" has no rate limit{hint}"
+
+
 @check("ING-007")
 def ing_rate_limit(ctx: AuditContext) -> CheckOutcome:
-    ingresses = _ingresses(ctx)
-    if not ingresses:
-        return NotApplicable("no Ingress")
-    findings = []
-    for ingress in ingresses:
-        annotations = annotations_of(ingress)
-        if any(str(annotations.get(a, "")).strip() not in ("", "0") for a in RATE_LIMIT_ANNOTATIONS):
-            continue
-        if _middleware_has(ctx, ingress, "rateLimit"):
-            continue
-        hint = ""
-        if NGINX + "rate-limit" in annotations:
-            hint = f" ({NGINX}rate-limit is not an ingress-nginx annotation; use limit-rps or limit-rpm)"
-        findings.append(Finding("ING-007", ref(ingress), f"Ingress {ns_name(ingress)} has no rate limit{hint}"))
-    return findings
+    return _each_ingress(ctx, "ING-007", lambda ingress: _no_rate_limit(ctx, ingress))
+
+
+def _no_cors(ctx: AuditContext, ingress: dict) -> str:
+    if str(annotations_of(ingress).get(NGINX + "enable-cors", "")).lower() == "true":
+        return ""
+    if _middleware_has(ctx, ingress, "headers", "accessControlAllowOriginList"):
+        return ""
+    return " declares no CORS policy"
 
 
 @check("ING-008")
 def ing_cors(ctx: AuditContext) -> CheckOutcome:
-    ingresses = _ingresses(ctx)
-    if not ingresses:
-        return NotApplicable("no Ingress")
-    findings = []
-    for ingress in ingresses:
-        if str(annotations_of(ingress).get(NGINX + "enable-cors", "")).lower() == "true":
-            continue
-        if _middleware_has(ctx, ingress, "headers", "accessControlAllowOriginList"):
-            continue
-        findings.append(Finding("ING-008", ref(ingress), f"Ingress {ns_name(ingress)} declares no CORS policy"))
-    return findings
+    return _each_ingress(ctx, "ING-008", lambda ingress: _no_cors(ctx, ingress))
 
 
 def _redirects(ctx: AuditContext, ingress: dict) -> tuple[bool, str]:
@@ -314,43 +319,35 @@ def _redirects(ctx: AuditContext, ingress: dict) -> tuple[bool, str]:
     return False, "has TLS but no HTTPS redirect the audit can see (unknown controller: set force-ssl-redirect)"
 
 
+def _no_redirect(ctx: AuditContext, ingress: dict) -> str:
+    ok, why = _redirects(ctx, ingress)
+    return "" if ok else f" {why}"
+
+
 @check("ING-009")
 def ing_https_redirect(ctx: AuditContext) -> CheckOutcome:
-    ingresses = _ingresses(ctx)
-    if not ingresses:
-        return NotApplicable("no Ingress")
-    findings = []
-    for ingress in ingresses:
-        ok, why = _redirects(ctx, ingress)
-        if not ok:
-            findings.append(Finding("ING-009", ref(ingress), f"Ingress {ns_name(ingress)} {why}"))
-    return findings
+    return _each_ingress(ctx, "ING-009", lambda ingress: _no_redirect(ctx, ingress))
+
+
+def _snippets(ingress: dict) -> str:
+    snippets = sorted(k for k in annotations_of(ingress) if k.startswith(NGINX) and k.endswith("-snippet"))
+    return f" uses snippet annotations: {', '.join(snippets)}" if snippets else ""
 
 
 @check("ING-010")
 def ing_snippets(ctx: AuditContext) -> CheckOutcome:
-    ingresses = _ingresses(ctx)
-    if not ingresses:
-        return NotApplicable("no Ingress")
-    findings = []
-    for ingress in ingresses:
-        snippets = sorted(k for k in annotations_of(ingress) if k.startswith(NGINX) and k.endswith("-snippet"))
-        if snippets:
-            findings.append(Finding("ING-010", ref(ingress), f"Ingress {ns_name(ingress)} uses snippet annotations: {', '.join(snippets)}"))
-    return findings
+    return _each_ingress(ctx, "ING-010", _snippets)
+
+
+def _hostless_rules(ingress: dict) -> str:
+    missing = sum(1 for r in dig(ingress, "spec", "rules") if isinstance(r, dict) and not r.get("host"))
+    return f" has {missing} rule(s) without a host (matches any Host header)" if missing else ""
 
 
 @check("ING-011")
 def ing_rule_host(ctx: AuditContext) -> CheckOutcome:
     ingresses = [i for i in _ingresses(ctx) if dig(i, "spec", "rules")]
-    if not ingresses:
-        return NotApplicable("no Ingress with rules")
-    findings = []
-    for ingress in ingresses:
-        missing = sum(1 for r in dig(ingress, "spec", "rules") if isinstance(r, dict) and not r.get("host"))
-        if missing:
-            findings.append(Finding("ING-011", ref(ingress), f"Ingress {ns_name(ingress)} has {missing} rule(s) without a host (matches any Host header)"))
-    return findings
+    return _each_ingress(ctx, "ING-011", _hostless_rules, ingresses, "no Ingress with rules")
 
 
 def _ready(status: dict[str, Any]) -> tuple[bool, str]:

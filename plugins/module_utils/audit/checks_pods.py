@@ -139,34 +139,27 @@ def _resources(view: PodView, container: dict[str, Any]) -> str:
     return ("no " + ", ".join(missing)) if missing else ""
 
 
-@check("POD-003")
-def pod_run_as_non_root(ctx: AuditContext) -> CheckOutcome:
-    return _container_check(ctx, "POD-003", _run_as_root, "runAsNonRoot is not true for")
+# The per-container checks: (check ID, the test of one container, what a finding says is wrong).
+_CONTAINER_CHECKS: tuple[tuple[str, Callable[[PodView, dict[str, Any]], str], str], ...] = (
+    ("POD-003", _run_as_root, "runAsNonRoot is not true for"),
+    ("POD-004", _escalation, "allowPrivilegeEscalation is not false for"),
+    ("POD-005", _read_only, "readOnlyRootFilesystem is not true for"),
+    ("POD-006", _capabilities, "capabilities"),
+    ("POD-008", _seccomp, "seccompProfile is not RuntimeDefault or Localhost for"),
+    ("POD-009", _resources, "resources"),
+)
 
 
-@check("POD-004")
-def pod_privilege_escalation(ctx: AuditContext) -> CheckOutcome:
-    return _container_check(ctx, "POD-004", _escalation, "allowPrivilegeEscalation is not false for")
+def _register_container_check(check_id: str, test: Callable[[PodView, dict[str, Any]], str], what: str) -> None:
+    def run(ctx: AuditContext) -> CheckOutcome:
+        return _container_check(ctx, check_id, test, what)
+
+    run.__name__ = f"container_check_{check_id.replace('-', '_').lower()}"
+    check(check_id)(run)
 
 
-@check("POD-005")
-def pod_read_only_root(ctx: AuditContext) -> CheckOutcome:
-    return _container_check(ctx, "POD-005", _read_only, "readOnlyRootFilesystem is not true for")
-
-
-@check("POD-006")
-def pod_capabilities(ctx: AuditContext) -> CheckOutcome:
-    return _container_check(ctx, "POD-006", _capabilities, "capabilities")
-
-
-@check("POD-008")
-def pod_seccomp(ctx: AuditContext) -> CheckOutcome:
-    return _container_check(ctx, "POD-008", _seccomp, "seccompProfile is not RuntimeDefault or Localhost for")
-
-
-@check("POD-009")
-def pod_resources(ctx: AuditContext) -> CheckOutcome:
-    return _container_check(ctx, "POD-009", _resources, "resources")
+for _entry in _CONTAINER_CHECKS:
+    _register_container_check(*_entry)
 
 
 @check("POD-007")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Optional
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.audit.context import (
     CLUSTER_REF,
@@ -23,6 +24,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_objects i
     name_of,
     namespace_of,
     ns_name,
+    pod_template_of,
     ref,
     selector_matches,
 )
@@ -183,16 +185,44 @@ def _schedule_covers(schedule: dict, claim: dict) -> bool:
     return True
 
 
+def _equality_selector(text: str) -> Optional[dict[str, str]]:
+    """`k=v,k2==v2` as a dict; None when the text is empty or uses anything else (set-based, !=)."""
+    pairs: dict[str, str] = {}
+    for term in (t.strip() for t in text.split(",")):
+        key, sep, value = term.partition("==") if "==" in term else term.partition("=")
+        if not sep or not key.strip() or "!" in key:
+            return None
+        pairs[key.strip()] = value.strip()
+    return pairs or None
+
+
+def _snapshot_cronjob_covers(cronjob: dict, claim: dict) -> bool:
+    """The storage role's snapshot CronJob (label app.kubernetes.io/component: backup) snapshots the claims of
+    its own namespace that its SELECTOR environment variable selects (an equality-based label selector)."""
+    if namespace_of(cronjob) != namespace_of(claim) or dig(cronjob, "spec", "suspend") is True:
+        return False
+    if labels_of(cronjob).get("app.kubernetes.io/component") != "backup":
+        return False
+    for container in dig(pod_template_of(cronjob) or {}, "spec", "containers", default=None) or []:
+        for env in (container or {}).get("env") or []:
+            if isinstance(env, dict) and env.get("name") == "SELECTOR" and isinstance(env.get("value"), str):
+                selector = _equality_selector(env["value"])
+                if selector is not None and selector_matches({"matchLabels": selector}, labels_of(claim)):
+                    return True
+    return False
+
+
 @check("STO-008")
 def sto_backup(ctx: AuditContext) -> CheckOutcome:
     claims = _claims(ctx)
     if not claims:
         return NotApplicable("no PersistentVolumeClaim")
     schedules = ctx.all_objects("Schedule")
+    cronjobs = ctx.all_objects("CronJob")
     return [
-        Finding("STO-008", ref(c), f"PersistentVolumeClaim {ns_name(c)} is covered by no backup Schedule")
+        Finding("STO-008", ref(c), f"PersistentVolumeClaim {ns_name(c)} is covered by no backup (Velero Schedule or snapshot CronJob)")
         for c in claims
-        if not any(_schedule_covers(s, c) for s in schedules)
+        if not any(_schedule_covers(s, c) for s in schedules) and not any(_snapshot_cronjob_covers(j, c) for j in cronjobs)
     ]
 
 
