@@ -1,0 +1,332 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The monitoring role's Helm releases, installed for real on the shared control plane.
+
+kube-prometheus-stack, Loki, Fluent Bit, Alloy, Tempo, Jaeger and the OpenTelemetry Collector are
+served by a loopback chart repository (tests/integration/chart_repo.py) as copies of the project's
+stand-in chart (tests/fixtures/charts/linkops-test-release) under the upstream chart names and the
+versions pinned in roles/monitoring/defaults/main.yml. The stand-in echoes the values Helm received
+into the ConfigMap `<release>-values`, so every assertion reads what the role really passed.
+The role runs its own code path (kubernetes.core.helm with `wait`); nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chart_repo import ChartRepo, helm_binary, package_chart, stand_in_chart, start_chart_repo
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CRDS = REPO_ROOT / "tests" / "fixtures" / "crds" / "monitoring.coreos.com.yaml"
+DEFAULTS = yaml.safe_load((REPO_ROOT / "roles" / "monitoring" / "defaults" / "main.yml").read_text())
+
+# Chart name -> the version the role pins.
+PINNED = {
+    "kube-prometheus-stack": str(DEFAULTS["monitoring_stack_chart_version"]),
+    "loki": str(DEFAULTS["monitoring_loki_chart_version"]),
+    "fluent-bit": str(DEFAULTS["monitoring_fluent_bit_chart_version"]),
+    "alloy": str(DEFAULTS["monitoring_alloy_chart_version"]),
+    "tempo": str(DEFAULTS["monitoring_tempo_chart_version"]),
+    "jaeger": str(DEFAULTS["monitoring_jaeger_chart_version"]),
+    "opentelemetry-collector": str(DEFAULTS["monitoring_otel_collector_chart_version"]),
+}
+STACK_UPGRADE = "80.0.0"
+FAMILY_REPO_VARS = ("monitoring_stack_chart_repo_url", "monitoring_grafana_chart_repo_url", "monitoring_fluent_chart_repo_url",
+                    "monitoring_otel_chart_repo_url", "monitoring_jaeger_chart_repo_url")
+PASSWORD = "Gr4fana-Admin-Pw-7731"
+
+PLAYBOOK = """
+- hosts: all
+  gather_facts: false
+  roles:
+    - role: linkops.k8s_platform.monitoring
+"""
+
+
+@pytest.fixture
+def playbook(tmp_path: Path) -> Path:
+    path = tmp_path / "monitoring.yml"
+    path.write_text(PLAYBOOK)
+    return path
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory) -> dict[str, Path]:
+    """One stand-in chart directory per upstream chart name. Not next to the playbook: helm takes a
+    chart name that is also a directory in the working directory as that directory."""
+    root = tmp_path_factory.mktemp("stand-in-charts")
+    return {name: stand_in_chart(name, root) for name in PINNED}
+
+
+@pytest.fixture(scope="module")
+def repo(stand_ins) -> Iterator[ChartRepo]:
+    """Every chart at its pinned version; the stack also at STACK_UPGRADE."""
+    sources = [(stand_ins[name], [version, STACK_UPGRADE] if name == "kube-prometheus-stack" else [version])
+               for name, version in PINNED.items()]
+    served = start_chart_repo(sources)
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="module")
+def crds(cluster):
+    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-test-fixtures", "-f", str(CRDS))
+    for name in ("prometheusrules", "servicemonitors", "podmonitors"):
+        cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.monitoring.coreos.com", "--timeout=60s")
+
+
+@pytest.fixture
+def namespaces(cluster, crds, unique_name):
+    made = {"monitoring": f"{unique_name}-mon", "apps": f"{unique_name}-apps"}
+    for ns in made.values():
+        cluster.kubectl("create", "namespace", ns)
+    yield made
+    for name in helm(cluster, "list", "-n", made["monitoring"], "-q", check=False).split():
+        helm(cluster, "uninstall", name, "-n", made["monitoring"], "--wait", check=False)
+    for ns in made.values():
+        cluster.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found", check=False)
+
+
+def helm(cluster, *args: str, check: bool = True) -> str:
+    proc = subprocess.run([helm_binary(), *args], env=cluster.env(), capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"helm {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout
+
+
+def releases(cluster, namespace: str) -> dict[str, dict]:
+    return {r["name"]: r for r in json.loads(helm(cluster, "list", "-n", namespace, "-o", "json") or "[]")}
+
+
+def chart_values(cluster, namespace: str, release: str) -> dict:
+    """What the chart received, as the stand-in echoed it into its ConfigMap."""
+    data = cluster.get_json("-n", namespace, "configmap", f"{release}-values")["data"]
+    return {"chart": data["chart"], "version": data["version"], "values": yaml.safe_load(data["values.yaml"])}
+
+
+def role_vars(cluster, ns: dict, repo_url: str, **extra) -> dict:
+    return {
+        "k8s_platform_namespaces": [{"name": ns["apps"], "pod_security": "restricted"}],
+        "k8s_platform_apps": [{"name": "mlops-platform", "namespace": ns["apps"], "port": 8000, "metrics": {"port": 8000, "path": "/metrics"}}],
+        "monitoring_namespace": ns["monitoring"],
+        "monitoring_promtool_binary": str(Path(cluster.bin_dir) / "promtool"),
+        "monitoring_helm_binary": helm_binary(),
+        "monitoring_helm_wait_timeout": "2m0s",
+        **{var: repo_url for var in FAMILY_REPO_VARS},
+        **extra,
+    }
+
+
+def stack_vars(cluster, ns: dict, repo_url: str, **extra) -> dict:
+    return role_vars(
+        cluster, ns, repo_url,
+        monitoring_install_stack=True,
+        monitoring_grafana_admin_password=PASSWORD,
+        monitoring_grafana_host=f"grafana.{ns['monitoring']}.example.test",
+        monitoring_grafana_cluster_issuer="letsencrypt-staging",
+        monitoring_grafana_tls_secret="grafana-cert",
+        monitoring_prometheus_retention="30d",
+        monitoring_prometheus_retention_size="18GB",
+        monitoring_prometheus_storage_size="20Gi",
+        monitoring_prometheus_storage_class="fast-ssd",
+        monitoring_prometheus_resources={"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "3Gi"}},
+        monitoring_grafana_resources={"requests": {"cpu": "50m", "memory": "128Mi"}},
+        **extra,
+    )
+
+
+def test_stack_install_values_secret_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook, playbook, repo, namespaces):
+    mon = namespaces["monitoring"]
+    host_vars = stack_vars(cluster, namespaces, repo.url)
+
+    check_first = run_playbook(playbook, host_vars, check=True)
+    assert check_first.returncode == 0, check_first.output
+    assert check_first.recap()["changed"] >= 2, check_first.output  # the Secret, the release (and the objects)
+    assert releases(cluster, mon) == {}, "check mode must not install anything"
+    assert not cluster.exists("-n", mon, "secret", "grafana-admin")
+    assert PASSWORD not in check_first.output
+
+    first = run_playbook(playbook, host_vars, "-v")
+    assert first.returncode == 0, first.output
+    assert PASSWORD not in first.output, "the Grafana admin password must never reach the output"
+    assert set(releases(cluster, mon)) == {"kube-prometheus-stack"}, "logging and tracing are opt-in"
+    stack = releases(cluster, mon)["kube-prometheus-stack"]
+    assert (stack["chart"], stack["revision"], stack["status"]) == (f"kube-prometheus-stack-{PINNED['kube-prometheus-stack']}", "1", "deployed")
+    assert cluster.get_json("-n", mon, "deployment", "kube-prometheus-stack-stand-in")["status"].get("readyReplicas") == 1, "helm waited"
+
+    got = chart_values(cluster, mon, "kube-prometheus-stack")
+    assert (got["chart"], got["version"]) == ("kube-prometheus-stack", PINNED["kube-prometheus-stack"])
+    values = got["values"]
+    spec = values["prometheus"]["prometheusSpec"]
+    assert (spec["retention"], spec["retentionSize"]) == ("30d", "18GB")
+    claim = spec["storageSpec"]["volumeClaimTemplate"]["spec"]
+    assert claim["storageClassName"] == "fast-ssd" and claim["resources"]["requests"]["storage"] == "20Gi"
+    assert spec["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "3Gi"}}
+    assert values["alertmanager"]["alertmanagerSpec"]["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"}}
+    grafana = values["grafana"]
+    assert grafana["admin"] == {"existingSecret": "grafana-admin", "userKey": "admin-user", "passwordKey": "admin-password"}
+    assert grafana["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"}}
+    ingress = grafana["ingress"]
+    assert ingress["enabled"] is True and ingress["ingressClassName"] == "traefik"
+    assert ingress["hosts"] == [f"grafana.{mon}.example.test"]
+    assert ingress["tls"] == [{"secretName": "grafana-cert", "hosts": [f"grafana.{mon}.example.test"]}]
+    assert ingress["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt-staging"}
+    assert grafana["additionalDataSources"] == [], "no Loki/Tempo datasource while logging and tracing are off"
+    assert PASSWORD not in helm(cluster, "get", "values", "kube-prometheus-stack", "-n", mon, "--all")
+    secret = cluster.get_json("-n", mon, "secret", "grafana-admin")["data"]
+    assert base64.b64decode(secret["admin-password"]).decode() == PASSWORD and base64.b64decode(secret["admin-user"]).decode() == "admin"
+    assert cluster.exists("-n", mon, "prometheusrule", "linkops-platform-alerts"), "the role's own objects come with the stack"
+
+    second = run_playbook(playbook, host_vars)
+    assert second.returncode == 0 and second.recap()["changed"] == 0, second.output
+    assert releases(cluster, mon)["kube-prometheus-stack"]["revision"] == "1"
+    check_again = run_playbook(playbook, host_vars, check=True)
+    assert check_again.returncode == 0 and check_again.recap()["changed"] == 0, check_again.output
+
+    # A new pinned version is an upgrade; the values stay.
+    upgrade = run_playbook(playbook, {**host_vars, "monitoring_stack_chart_version": STACK_UPGRADE})
+    assert upgrade.returncode == 0, upgrade.output
+    assert upgrade.recap()["changed"] == 1, upgrade.output
+    stack = releases(cluster, mon)["kube-prometheus-stack"]
+    assert (stack["chart"], stack["revision"]) == (f"kube-prometheus-stack-{STACK_UPGRADE}", "2")
+    got = chart_values(cluster, mon, "kube-prometheus-stack")
+    assert got["version"] == STACK_UPGRADE and got["values"]["prometheus"]["prometheusSpec"]["retention"] == "30d"
+
+    absent = run_playbook(playbook, {**host_vars, "monitoring_stack_chart_version": STACK_UPGRADE, "monitoring_state": "absent"})
+    assert absent.returncode == 0, absent.output
+    assert releases(cluster, mon) == {}
+    assert not cluster.exists("-n", mon, "secret", "grafana-admin")
+    assert not cluster.exists("-n", mon, "configmap", "kube-prometheus-stack-values")
+    assert not cluster.exists("-n", mon, "prometheusrule", "linkops-platform-alerts")
+
+
+def test_logging_and_tracing_are_installed_only_when_enabled_and_point_at_each_other(
+        cluster, run_playbook, playbook, repo, stand_ins, namespaces, unique_name):
+    mon = namespaces["monitoring"]
+    # Loki from its own mirror (monitoring_chart_repo_urls), at a version only that mirror has.
+    loki_mirror = start_chart_repo([(stand_ins["loki"], ["6.55.1"])])
+    try:
+        host_vars = role_vars(cluster, namespaces, repo.url, monitoring_install_stack=False,
+                              monitoring_logging_enabled=True, monitoring_tracing_enabled=True,
+                              monitoring_loki_retention="96h", monitoring_tempo_retention="48h",
+                              monitoring_chart_repo_urls={"loki": loki_mirror.url}, monitoring_loki_chart_version="6.55.1")
+        first = run_playbook(playbook, host_vars)
+        assert first.returncode == 0, first.output
+        installed = releases(cluster, mon)
+        assert set(installed) == {"loki", "fluent-bit", "tempo", "opentelemetry-collector"}, "no stack, no alloy, no jaeger"
+        assert installed["loki"]["chart"] == "loki-6.55.1", "loki came from monitoring_chart_repo_urls.loki"
+        for name in ("fluent-bit", "tempo", "opentelemetry-collector"):
+            assert installed[name]["chart"] == f"{name}-{PINNED[name]}" and installed[name]["status"] == "deployed"
+            assert cluster.get_json("-n", mon, "deployment", f"{name}-stand-in")["status"].get("readyReplicas") == 1
+
+        loki = chart_values(cluster, mon, "loki")["values"]
+        assert loki["deploymentMode"] == "SingleBinary" and loki["loki"]["limits_config"]["retention_period"] == "96h"
+        outputs = chart_values(cluster, mon, "fluent-bit")["values"]["config"]["outputs"]
+        assert "Name loki" in outputs and f"Host loki-gateway.{mon}.svc" in outputs, "Fluent Bit ships to this Loki"
+        tempo = chart_values(cluster, mon, "tempo")["values"]["tempo"]
+        assert tempo["retention"] == "48h" and tempo["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "0.0.0.0:4317"
+        otel = chart_values(cluster, mon, "opentelemetry-collector")["values"]["config"]
+        assert otel["exporters"]["otlp"]["endpoint"] == f"tempo.{mon}.svc:4317", "the collector exports to this Tempo"
+        assert otel["service"]["pipelines"]["traces"]["exporters"] == ["otlp"]
+
+        second = run_playbook(playbook, host_vars)
+        assert second.returncode == 0 and second.recap()["changed"] == 0, second.output
+
+        absent = run_playbook(playbook, {**host_vars, "monitoring_state": "absent"})
+        assert absent.returncode == 0, absent.output
+        assert releases(cluster, mon) == {}, "absent uninstalls every release"
+        for name in ("loki", "fluent-bit", "tempo", "opentelemetry-collector"):
+            assert not cluster.exists("-n", mon, "configmap", f"{name}-values")
+    finally:
+        loki_mirror.stop()
+
+    # The other collector and backend, in a namespace of their own.
+    other = {"monitoring": f"{unique_name}-mon2", "apps": namespaces["apps"]}
+    cluster.kubectl("create", "namespace", other["monitoring"])
+    try:
+        alloy_vars = role_vars(cluster, other, repo.url, monitoring_install_stack=False,
+                               monitoring_logging_enabled=True, monitoring_logging_collector="alloy",
+                               monitoring_tracing_enabled=True, monitoring_tracing_backend="jaeger")
+        result = run_playbook(playbook, alloy_vars)
+        assert result.returncode == 0, result.output
+        assert set(releases(cluster, other["monitoring"])) == {"loki", "alloy", "jaeger", "opentelemetry-collector"}
+        alloy = chart_values(cluster, other["monitoring"], "alloy")["values"]["alloy"]["configMap"]
+        assert alloy["create"] is True
+        assert f'url = "http://loki-gateway.{other["monitoring"]}.svc/loki/api/v1/push"' in alloy["content"], "Alloy ships to this Loki"
+        jaeger = chart_values(cluster, other["monitoring"], "jaeger")["values"]
+        assert jaeger["allInOne"] == {"enabled": True} and jaeger["storage"] == {"type": "memory"}
+        otel = chart_values(cluster, other["monitoring"], "opentelemetry-collector")["values"]["config"]
+        assert otel["exporters"]["otlp"]["endpoint"] == f"jaeger.{other['monitoring']}.svc:4317", "the collector exports to this Jaeger"
+        absent = run_playbook(playbook, {**alloy_vars, "monitoring_state": "absent"})
+        assert absent.returncode == 0, absent.output
+        assert releases(cluster, other["monitoring"]) == {}
+    finally:
+        for name in helm(cluster, "list", "-n", other["monitoring"], "-q", check=False).split():
+            helm(cluster, "uninstall", name, "-n", other["monitoring"], "--wait", check=False)
+        cluster.kubectl("delete", "namespace", other["monitoring"], "--wait=false", "--ignore-not-found", check=False)
+
+
+def test_air_gapped_install_from_local_chart_paths(cluster, run_playbook, playbook, stand_ins, namespaces, tmp_path):
+    mon = namespaces["monitoring"]
+    packaged = tmp_path / "packaged"
+    packaged.mkdir()
+    loki_tgz = package_chart(stand_ins["loki"], packaged, PINNED["loki"])
+    # No repository answers: every chart must come from the control node.
+    host_vars = stack_vars(cluster, namespaces, "http://127.0.0.1:9/unreachable",
+                           monitoring_stack_chart_path=str(stand_ins["kube-prometheus-stack"]),  # the older variable still works
+                           monitoring_logging_enabled=True,
+                           monitoring_chart_paths={"loki": str(loki_tgz), "fluent-bit": str(stand_ins["fluent-bit"])})
+    first = run_playbook(playbook, host_vars)
+    assert first.returncode == 0, first.output
+    assert PASSWORD not in first.output
+    charts = {name: r["chart"] for name, r in releases(cluster, mon).items()}
+    assert charts == {"kube-prometheus-stack": "kube-prometheus-stack-0.1.0", "loki": f"loki-{PINNED['loki']}", "fluent-bit": "fluent-bit-0.1.0"}
+    assert chart_values(cluster, mon, "kube-prometheus-stack")["values"]["grafana"]["admin"]["existingSecret"] == "grafana-admin"
+    second = run_playbook(playbook, host_vars)
+    assert second.returncode == 0 and second.recap()["changed"] == 0, second.output
+    absent = run_playbook(playbook, {**host_vars, "monitoring_state": "absent"})
+    assert absent.returncode == 0, absent.output
+    assert releases(cluster, mon) == {}
+
+
+def test_a_version_the_repository_does_not_have_fails_with_a_clear_message(cluster, run_playbook, playbook, repo, namespaces):
+    mon = namespaces["monitoring"]
+    host_vars = role_vars(cluster, namespaces, repo.url, monitoring_install_stack=False, monitoring_logging_enabled=True,
+                          monitoring_loki_chart_version="9.9.9")
+    result = run_playbook(playbook, host_vars)
+    assert result.returncode != 0
+    out = " ".join(result.output.split())
+    assert f"loki: chart loki version 9.9.9 is not in the repository {repo.url} (monitoring_loki_chart_version)" in out, result.output
+    assert "Traceback" not in result.output
+    assert "loki" not in releases(cluster, mon)
+
+
+def test_bad_chart_sources_are_all_reported_before_anything_is_installed(cluster, run_playbook, playbook, repo, namespaces):
+    mon = namespaces["monitoring"]
+    host_vars = stack_vars(cluster, namespaces, repo.url, monitoring_logging_enabled=True, monitoring_tracing_enabled=True,
+                           monitoring_chart_paths={"loki": "/nonexistent/loki", "prometheus": "/tmp"},
+                           monitoring_chart_repo_urls={"tempo": "ftp://mirror.example.com/charts"},
+                           monitoring_fluent_bit_chart_version="")
+    result = run_playbook(playbook, host_vars)
+    assert result.returncode != 0
+    out = " ".join(result.output.split())
+    for expected in (
+        "monitoring: 4 problem(s):",
+        "monitoring_chart_paths.prometheus: not a release of this role (one of kube-prometheus-stack, loki, fluent-bit, alloy, tempo, jaeger,"
+        " opentelemetry-collector)",
+        "monitoring_chart_paths.loki: /nonexistent/loki does not exist on the control node",
+        "monitoring_chart_repo_urls.tempo: ftp://mirror.example.com/charts is not an http(s):// chart repository URL",
+        "monitoring_fluent_bit_chart_version: must be pinned",
+    ):
+        assert expected in out, result.output
+    assert "Traceback" not in result.output
+    assert releases(cluster, mon) == {}
+    assert not cluster.exists("-n", mon, "secret", "grafana-admin")
