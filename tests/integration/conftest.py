@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "cluster.sh"
@@ -86,6 +87,36 @@ def cluster() -> Iterator[Cluster]:
 @pytest.fixture
 def unique_name() -> str:
     return f"t-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def namespace(cluster: Cluster, unique_name: str) -> Iterator[str]:
+    """A fresh namespace named `unique_name`, deleted (without waiting) after the test."""
+    cluster.kubectl("create", "namespace", unique_name)
+    yield unique_name
+    cluster.kubectl("delete", "namespace", unique_name, "--wait=false", "--ignore-not-found", check=False)
+
+
+@pytest.fixture
+def role_playbook(tmp_path: Path):
+    """Write a one-play playbook (all hosts, no facts) that applies the collection's roles in order.
+
+    `role_playbook("rbac")`, or several roles with role vars:
+    `role_playbook({"role": "rbac", "vars": {"rbac_verify": False}}, "workloads")`. Returns the file's path.
+    """
+
+    def make(*roles: str | dict) -> Path:
+        if not roles:
+            raise ValueError("role_playbook needs at least one role")
+        entries = [{"role": f"linkops.k8s_platform.{role}"} if isinstance(role, str)
+                   else {**role, "role": f"linkops.k8s_platform.{role['role']}"} for role in roles]
+        play = [{"hosts": "all", "gather_facts": False, "roles": entries}]
+        names = "-".join(entry["role"].rsplit(".", 1)[-1] for entry in entries)
+        path = tmp_path / f"{names}-{uuid.uuid4().hex[:6]}.yml"
+        path.write_text(yaml.safe_dump(play, sort_keys=False))
+        return path
+
+    return make
 
 
 @dataclass

@@ -30,26 +30,12 @@ CHART = CHARTS_DIR / "linkops-test-cert-manager"
 CRDS = ["certificates.cert-manager.io", "certificaterequests.cert-manager.io", "issuers.cert-manager.io", "clusterissuers.cert-manager.io"]
 TOKEN = "cf-token-5d8e1b77c0ffee42"
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.cert_manager
-"""
-
 
 @pytest.fixture(scope="module")
 def repo():
     started = start_chart_repo([CHART])
     yield started
     started.stop()
-
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "cert_manager.yml"
-    path.write_text(PLAYBOOK)
-    return path
 
 
 def _fixture_crds_absent(cluster) -> None:
@@ -118,7 +104,8 @@ def _release_installed(cluster, namespace: str) -> bool:
 # --- bad input: every problem at once, by path, nothing applied -------------------------------------------
 
 
-def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbook, playbook, repo, unique_name):
+def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbook, role_playbook, repo, unique_name):
+    playbook = role_playbook("cert_manager")
     host_vars = _vars(repo, unique_name)
     host_vars["cert_manager_acme_email"] = ""  # ACME issuers not created ...
     host_vars["cert_manager_release_name"] = "Bad_Release"
@@ -142,7 +129,8 @@ def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbo
     assert not cluster.exists("namespace", f"{unique_name}-cm")
 
 
-def test_acme_issuer_without_email_and_wildcard_without_dns01(cluster, run_playbook, playbook, repo, unique_name):
+def test_acme_issuer_without_email_and_wildcard_without_dns01(cluster, run_playbook, role_playbook, repo, unique_name):
+    playbook = role_playbook("cert_manager")
     host_vars = _vars(repo, unique_name, cert_manager_acme_email="", cert_manager_dns01={})
     result = run_playbook(playbook, host_vars)
     assert result.returncode != 0
@@ -156,8 +144,9 @@ def test_acme_issuer_without_email_and_wildcard_without_dns01(cluster, run_playb
 
 
 @pytest.mark.parametrize(("environment", "issuer"), [("dev", "letsencrypt-staging"), ("prod", "letsencrypt-prod")])
-def test_inventory_issuer_per_environment(run_playbook, playbook, repo, unique_name, environment, issuer):
+def test_inventory_issuer_per_environment(run_playbook, role_playbook, repo, unique_name, environment, issuer):
     """The environments' inventories choose the issuer per app; the role refuses to run without what it needs."""
+    playbook = role_playbook("cert_manager")
     spec = yaml.safe_load((REPO_ROOT / "inventories" / environment / "group_vars" / "all" / "platform.yml").read_text())
     tls_issuers = {app["ingress"]["tls"]["issuer"] for app in spec["k8s_platform_apps"]
                    if isinstance(app.get("ingress", {}).get("tls"), dict) and "issuer" in app["ingress"]["tls"]}
@@ -173,7 +162,8 @@ def test_inventory_issuer_per_environment(run_playbook, playbook, repo, unique_n
 # --- ordering: no issuer before the CRDs are Established ---------------------------------------------------
 
 
-def test_missing_crds_fail_clearly_and_no_issuer_is_applied(cluster, run_playbook, playbook, repo, unique_name, cleanup):
+def test_missing_crds_fail_clearly_and_no_issuer_is_applied(cluster, run_playbook, role_playbook, repo, unique_name, cleanup):
+    playbook = role_playbook("cert_manager")
     _fixture_crds_absent(cluster)
     cleanup.append(unique_name)
     cluster.kubectl("create", "namespace", f"{unique_name}-apps")
@@ -196,7 +186,8 @@ def test_missing_crds_fail_clearly_and_no_issuer_is_applied(cluster, run_playboo
 # --- the whole life cycle -------------------------------------------------------------------------------------
 
 
-def test_converge_idempotence_check_mode_shim_and_absent(cluster, run_playbook, playbook, repo, unique_name, cleanup):
+def test_converge_idempotence_check_mode_shim_and_absent(cluster, run_playbook, role_playbook, repo, unique_name, cleanup):
+    playbook = role_playbook("cert_manager")
     name = unique_name
     cleanup.append(name)
     _fixture_crds_absent(cluster)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 
 def wait_until(predicate, timeout: float = 60.0, interval: float = 0.5, what: str = "condition"):
     deadline = time.monotonic() + timeout
@@ -23,13 +21,6 @@ def wait_until(predicate, timeout: float = 60.0, interval: float = 0.5, what: st
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
-
-
-@pytest.fixture
-def namespace(cluster, unique_name):
-    cluster.kubectl("create", "namespace", unique_name)
-    yield unique_name
-    cluster.kubectl("delete", "namespace", unique_name, "--wait=false", check=False)
 
 
 def test_deployment_pods_reach_running_on_kwok_nodes_and_get_endpoints(cluster, namespace):

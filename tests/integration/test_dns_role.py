@@ -12,16 +12,9 @@ stand-in does not touch kube-system.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.dns
-"""
 
 ORIGINAL_COREFILE = """.:53 {
     errors
@@ -76,13 +69,6 @@ def _stand_in(namespace: str, replicas: int = 1) -> str:
 
 
 @pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "dns.yml"
-    path.write_text(PLAYBOOK)
-    return path
-
-
-@pytest.fixture
 def coredns(cluster, unique_name):
     namespace = f"{unique_name}-dns"
     # kubectl create (not apply), like an installer would: the role must take data.Corefile over.
@@ -112,7 +98,8 @@ def restarted_at(cluster, namespace: str) -> str | None:
     return (template["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/restartedAt")
 
 
-def test_converge_backup_restart_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, coredns):
+def test_converge_backup_restart_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, coredns):
+    playbook = role_playbook("dns")
     ns = coredns
     check_first = run_playbook(playbook, role_vars(ns), check=True)
     assert check_first.returncode == 0, check_first.output
@@ -161,7 +148,8 @@ def test_converge_backup_restart_idempotence_check_mode_and_absent(cluster, run_
     assert "the role has not changed the Corefile here" in " ".join(absent_again.output.split())
 
 
-def test_a_failed_rollout_puts_the_previous_corefile_back(cluster, run_playbook, playbook, coredns):
+def test_a_failed_rollout_puts_the_previous_corefile_back(cluster, run_playbook, role_playbook, coredns):
+    playbook = role_playbook("dns")
     ns = coredns
     # A quota of one pod: the restart's new ReplicaSet cannot create its pod (the API server's
     # ResourceQuota admission refuses it), so the rollout never completes.
@@ -197,7 +185,8 @@ def test_a_failed_rollout_puts_the_previous_corefile_back(cluster, run_playbook,
         ({"dns_cache_ttl": "soon"}, "dns_cache_ttl"),
     ],
 )
-def test_bad_input_changes_nothing(cluster, run_playbook, playbook, coredns, extra, expected):
+def test_bad_input_changes_nothing(cluster, run_playbook, role_playbook, coredns, extra, expected):
+    playbook = role_playbook("dns")
     result = run_playbook(playbook, role_vars(coredns, **extra))
     assert result.returncode != 0
     assert expected in result.output, result.output
@@ -206,7 +195,8 @@ def test_bad_input_changes_nothing(cluster, run_playbook, playbook, coredns, ext
     assert not cluster.exists("-n", coredns, "configmap", "coredns-previous")
 
 
-def test_missing_coredns_is_reported(cluster, run_playbook, playbook, unique_name):
+def test_missing_coredns_is_reported(cluster, run_playbook, role_playbook, unique_name):
+    playbook = role_playbook("dns")
     result = run_playbook(playbook, role_vars(f"{unique_name}-nodns"))
     assert result.returncode != 0
     assert "CoreDNS was not found as expected" in result.output and "is missing" in result.output, result.output

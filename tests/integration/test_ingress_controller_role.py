@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -21,20 +20,6 @@ from chart_repo import CHARTS_DIR, chart_repo, helm_binary  # noqa: F401  (chart
 
 CHART = CHARTS_DIR / "linkops-test-ingress"
 CHART_NAME = "linkops-test-ingress"
-
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.ingress_controller
-"""
-
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "ingress_controller.yml"
-    path.write_text(PLAYBOOK)
-    return path
 
 
 @pytest.fixture
@@ -69,7 +54,8 @@ def base_vars(names: dict, repo_url: str, **extra) -> dict:
     }
 
 
-def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_playbook, playbook, chart_repo, release):
+def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_playbook, role_playbook, chart_repo, release):
+    playbook = role_playbook("ingress_controller")
     repo = chart_repo([(CHART, ["0.1.0", "0.2.0"])])
     assert {e["version"] for e in repo.index()["entries"][CHART_NAME]} == {"0.1.0", "0.2.0"}
     ns, rel = release["namespace"], release["release"]
@@ -149,7 +135,8 @@ def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_p
     assert absent_again.recap()["changed"] == 0, absent_again.output
 
 
-def test_nginx_flavour_maps_the_same_variables_to_its_own_keys(cluster, run_playbook, playbook, chart_repo, release):
+def test_nginx_flavour_maps_the_same_variables_to_its_own_keys(cluster, run_playbook, role_playbook, chart_repo, release):
+    playbook = role_playbook("ingress_controller")
     repo = chart_repo([CHART])
     ns, rel = release["namespace"], release["release"]
     host_vars = base_vars(release, repo.url, ingress_controller_flavour="nginx", ingress_controller_replicas=2,
@@ -177,7 +164,8 @@ def test_nginx_flavour_maps_the_same_variables_to_its_own_keys(cluster, run_play
     assert run_playbook(playbook, host_vars).recap()["changed"] == 0
 
 
-def test_local_chart_path(cluster, run_playbook, playbook, release, tmp_path):
+def test_local_chart_path(cluster, run_playbook, role_playbook, release, tmp_path):
+    playbook = role_playbook("ingress_controller")
     ns = release["namespace"]
     host_vars = base_vars(release, "http://unused.invalid", ingress_controller_chart_path=str(CHART), ingress_controller_replicas=1)
     result = run_playbook(playbook, host_vars)
@@ -190,7 +178,8 @@ def test_local_chart_path(cluster, run_playbook, playbook, release, tmp_path):
     assert helm_releases(cluster, ns) == []
 
 
-def test_failed_release_is_explained(cluster, run_playbook, playbook, chart_repo, release):
+def test_failed_release_is_explained(cluster, run_playbook, role_playbook, chart_repo, release):
+    playbook = role_playbook("ingress_controller")
     repo = chart_repo([CHART])
     # A value the chart cannot render: helm fails, the rescue reports the release, its pods and events.
     host_vars = base_vars(release, repo.url, ingress_controller_values_override={"deployment": {"replicas": "many"}})
@@ -220,7 +209,8 @@ def test_failed_release_is_explained(cluster, run_playbook, playbook, chart_repo
         ({"ingress_controller_service_type": "ClusterIP"}, "ingress_controller_service_type"),
     ],
 )
-def test_bad_input_is_reported_before_anything_is_installed(cluster, run_playbook, playbook, release, extra, expected):
+def test_bad_input_is_reported_before_anything_is_installed(cluster, run_playbook, role_playbook, release, extra, expected):
+    playbook = role_playbook("ingress_controller")
     host_vars = base_vars(release, "http://127.0.0.1:9/unreachable", **extra)
     result = run_playbook(playbook, host_vars)
     assert result.returncode != 0
@@ -229,7 +219,8 @@ def test_bad_input_is_reported_before_anything_is_installed(cluster, run_playboo
     assert not cluster.exists("namespace", release["namespace"])
 
 
-def test_several_problems_are_reported_at_once(cluster, run_playbook, playbook, release):
+def test_several_problems_are_reported_at_once(cluster, run_playbook, role_playbook, release):
+    playbook = role_playbook("ingress_controller")
     host_vars = base_vars(release, "ftp://mirror.example.com", ingress_controller_replicas=0,
                           ingress_controller_namespace="Bad_NS")
     result = run_playbook(playbook, host_vars)

@@ -16,13 +16,6 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CRDS = [REPO_ROOT / "tests" / "fixtures" / "crds" / name for name in ("traefik.io.yaml", "gateway.networking.k8s.io.yaml")]
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.ingress
-"""
-
 
 @pytest.fixture(scope="session")
 def crds(cluster):
@@ -34,18 +27,9 @@ def crds(cluster):
 
 
 @pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "ingress.yml"
-    path.write_text(PLAYBOOK)
-    return path
-
-
-@pytest.fixture
-def ns(cluster, crds, unique_name):
-    name = f"{unique_name}-ing"
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
+def ns(crds, namespace):
+    """The test's namespace, once the CRD fixtures are established."""
+    return namespace
 
 
 def spec(ns: str) -> dict:
@@ -98,7 +82,8 @@ def assert_rules(ingress: dict) -> None:
     assert spec_["tls"] == [{"hosts": ["web.example.com", "www.example.com"], "secretName": "web-tls"}]
 
 
-def test_traefik_converge_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, ns):
+def test_traefik_converge_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, ns):
+    playbook = role_playbook("ingress")
     host_vars = {**spec(ns), "ingress_flavour": "traefik", "ingress_cert_manager_issuer": "platform-ca"}
     check = run_playbook(playbook, host_vars, check=True)
     assert check.returncode == 0, check.output
@@ -149,7 +134,8 @@ def test_traefik_converge_idempotence_check_mode_and_absent(cluster, run_playboo
     assert run_playbook(playbook, {**host_vars, "ingress_state": "absent"}).recap()["changed"] == 0
 
 
-def test_nginx_annotations_and_switching_flavours_both_ways(cluster, run_playbook, playbook, ns):
+def test_nginx_annotations_and_switching_flavours_both_ways(cluster, run_playbook, role_playbook, ns):
+    playbook = role_playbook("ingress")
     traefik = run_playbook(playbook, {**spec(ns), "ingress_flavour": "traefik"})
     assert traefik.returncode == 0, traefik.output
     assert len(middleware_names(cluster, ns)) == 3
@@ -202,7 +188,8 @@ def test_nginx_annotations_and_switching_flavours_both_ways(cluster, run_playboo
     assert cluster.exists("ingress", "docs-ingress", "-n", ns)
 
 
-def test_gateway_api_output_from_the_same_spec(cluster, run_playbook, playbook, ns, unique_name):
+def test_gateway_api_output_from_the_same_spec(cluster, run_playbook, role_playbook, ns, unique_name):
+    playbook = role_playbook("ingress")
     gateway_class = f"{unique_name}-gwc"
     host_vars = {**spec(ns), "ingress_flavour": "traefik", "ingress_output": "gateway",
                  "ingress_gateway_create_class": True, "ingress_gateway_class_name": gateway_class}
@@ -251,7 +238,8 @@ def test_gateway_api_output_from_the_same_spec(cluster, run_playbook, playbook, 
         cluster.kubectl("delete", "gatewayclass", gateway_class, "--ignore-not-found", check=False)
 
 
-def test_missing_crds_are_named_with_the_role_to_install(cluster, run_playbook, playbook, ns):
+def test_missing_crds_are_named_with_the_role_to_install(cluster, run_playbook, role_playbook, ns):
+    playbook = role_playbook("ingress")
     result = run_playbook(playbook, {**spec(ns), "ingress_traefik_api_version": "traefik.containo.us/v1alpha1"})
     assert result.returncode != 0
     assert "The cluster does not serve Middleware (traefik.containo.us/v1alpha1)" in result.output, result.output
@@ -284,7 +272,8 @@ def _bad(ns: str, change) -> dict:
         (lambda d: None, {"ingress_output": "httproute"}, "ingress_output"),
     ],
 )
-def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, playbook, ns, change, extra, expected):
+def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, role_playbook, ns, change, extra, expected):
+    playbook = role_playbook("ingress")
     result = run_playbook(playbook, {**_bad(ns, change), **extra})
     assert result.returncode != 0
     assert expected in result.output, result.output

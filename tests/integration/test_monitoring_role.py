@@ -19,20 +19,6 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CRDS = REPO_ROOT / "tests" / "fixtures" / "crds" / "monitoring.coreos.com.yaml"
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.monitoring
-"""
-
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "monitoring.yml"
-    path.write_text(PLAYBOOK)
-    return path
-
 
 @pytest.fixture(scope="module")
 def crds(cluster):
@@ -71,7 +57,8 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_converge_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, namespaces):
+def test_converge_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, namespaces):
+    playbook = role_playbook("monitoring")
     mon, apps = namespaces["monitoring"], namespaces["apps"]
     check_first = run_playbook(playbook, role_vars(cluster, namespaces), check=True)
     assert check_first.returncode == 0, check_first.output
@@ -132,7 +119,8 @@ def test_converge_idempotence_check_mode_and_absent(cluster, run_playbook, playb
     assert cluster.get_json("-n", mon, "configmaps", "-l", "grafana_dashboard=1")["items"] == []
 
 
-def test_a_rule_that_does_not_parse_fails_before_anything_is_applied(cluster, run_playbook, playbook, namespaces):
+def test_a_rule_that_does_not_parse_fails_before_anything_is_applied(cluster, run_playbook, role_playbook, namespaces):
+    playbook = role_playbook("monitoring")
     bad = [{"name": "team-rules", "rules": [{"alert": "Broken", "expr": "sum(rate(http_requests_total[5m]) >", "labels": {"severity": "warning"}}]}]
     result = run_playbook(playbook, role_vars(cluster, namespaces, monitoring_extra_rule_groups=bad))
     assert result.returncode != 0
@@ -143,7 +131,8 @@ def test_a_rule_that_does_not_parse_fails_before_anything_is_applied(cluster, ru
     assert cluster.get_json("-n", namespaces["apps"], "servicemonitors")["items"] == []
 
 
-def test_extra_rule_groups_are_checked_and_applied(cluster, run_playbook, playbook, namespaces):
+def test_extra_rule_groups_are_checked_and_applied(cluster, run_playbook, role_playbook, namespaces):
+    playbook = role_playbook("monitoring")
     extra = [{"name": "team-rules", "rules": [{"alert": "QueueBacklog", "expr": "sum(queue_depth) > 100", "for": "10m",
                                                 "labels": {"severity": "warning"}, "annotations": {"summary": "Queue backlog"}}]}]
     result = run_playbook(playbook, role_vars(cluster, namespaces, monitoring_extra_rule_groups=extra, monitoring_monitor_kind="PodMonitor"))
@@ -156,7 +145,8 @@ def test_extra_rule_groups_are_checked_and_applied(cluster, run_playbook, playbo
     assert pod_monitors["whis-enhance"]["podMetricsEndpoints"][0]["path"] == "/prom"
 
 
-def test_missing_promtool_is_said_plainly_and_the_check_can_be_skipped_loudly(cluster, run_playbook, playbook, namespaces):
+def test_missing_promtool_is_said_plainly_and_the_check_can_be_skipped_loudly(cluster, run_playbook, role_playbook, namespaces):
+    playbook = role_playbook("monitoring")
     missing = run_playbook(playbook, role_vars(cluster, namespaces, monitoring_promtool_binary="/nonexistent/promtool"))
     assert missing.returncode != 0
     out = flat(missing.output)
@@ -170,7 +160,8 @@ def test_missing_promtool_is_said_plainly_and_the_check_can_be_skipped_loudly(cl
     assert cluster.exists("-n", namespaces["monitoring"], "prometheusrule", "linkops-platform-alerts")
 
 
-def test_cilium_is_detected_and_its_drops_are_monitored(cluster, run_playbook, playbook, namespaces, unique_name):
+def test_cilium_is_detected_and_its_drops_are_monitored(cluster, run_playbook, role_playbook, namespaces, unique_name):
+    playbook = role_playbook("monitoring")
     cni_ns = f"{unique_name}-cni"
     daemonset = {
         "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "cilium", "namespace": cni_ns, "labels": {"k8s-app": "cilium"}},
@@ -209,7 +200,8 @@ def test_cilium_is_detected_and_its_drops_are_monitored(cluster, run_playbook, p
         ({"k8s_platform_apps": [{"name": "Bad_App", "port": 80}]}, "monitoring_apps[0].name"),
     ],
 )
-def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, playbook, namespaces, extra, expected):
+def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, role_playbook, namespaces, extra, expected):
+    playbook = role_playbook("monitoring")
     result = run_playbook(playbook, role_vars(cluster, namespaces, **extra))
     assert result.returncode != 0
     assert expected in flat(result.output), result.output

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.namespaces
-"""
-
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "namespaces.yml"
-    path.write_text(PLAYBOOK)
-    return path
 
 
 @pytest.fixture
@@ -38,7 +23,8 @@ def spec(names: list[str]) -> dict:
     }
 
 
-def test_converge_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, names):
+def test_converge_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, names):
+    playbook = role_playbook("namespaces")
     check_first = run_playbook(playbook, spec(names), check=True)
     assert check_first.returncode == 0, check_first.output
     assert check_first.recap()["changed"] == 1
@@ -94,8 +80,9 @@ def test_converge_idempotence_check_mode_and_absent(cluster, run_playbook, playb
         ("not-a-list", "namespaces_list"),
     ],
 )
-def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, playbook, unique_name, entries, expected):
+def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, role_playbook, unique_name, entries, expected):
     # A valid namespace rides along: it must not be created when any entry is bad.
+    playbook = role_playbook("namespaces")
     good = f"{unique_name}-good"
     namespaces = [{"name": good}, *entries] if isinstance(entries, list) else entries
     if isinstance(entries, list):

@@ -8,25 +8,10 @@ stored objects (live mode), with the apps' pods made by the rbac and workloads r
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-APPS_AND_POLICIES = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.rbac
-      vars: {rbac_verify: false}
-    - role: linkops.k8s_platform.workloads
-    - role: linkops.k8s_platform.network_policies
-"""
-POLICIES_ONLY = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.network_policies
-"""
+APPS_AND_POLICIES = ({"role": "rbac", "vars": {"rbac_verify": False}}, "workloads", "network_policies")
 LIVE_AND_OFFLINE = """
 - hosts: all
   gather_facts: false
@@ -61,12 +46,6 @@ RESTRICTED_POD = {
         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
     }],
 }
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 @pytest.fixture
@@ -126,9 +105,9 @@ def policies(cluster, ns: str) -> dict[str, dict]:
     return {p["metadata"]["name"]: p for p in cluster.get_json("networkpolicies", "-n", ns)["items"]}
 
 
-def test_converge_idempotence_check_mode_prune_live_equals_offline_and_absent(cluster, run_playbook, tmp_path, env):
+def test_converge_idempotence_check_mode_prune_live_equals_offline_and_absent(cluster, run_playbook, role_playbook, tmp_path, env):
     apps_ns, data_ns = env["apps"], env["data"]
-    playbook = _write(tmp_path, "np.yml", APPS_AND_POLICIES)
+    playbook = role_playbook(*APPS_AND_POLICIES)
     host_vars = spec(env)
 
     # Check mode first: nothing is applied, the proof runs offline on the rendered policies.
@@ -183,7 +162,9 @@ def test_converge_idempotence_check_mode_prune_live_equals_offline_and_absent(cl
     objects_file = tmp_path / "objects.json"
     objects_file.write_text(json.dumps(objects))
     out = tmp_path / "compare.json"
-    compare = run_playbook(_write(tmp_path, "compare.yml", LIVE_AND_OFFLINE), {
+    compare_playbook = tmp_path / "compare.yml"
+    compare_playbook.write_text(LIVE_AND_OFFLINE)
+    compare = run_playbook(compare_playbook, {
         "compare_namespaces": [apps_ns, data_ns, env["ic"], env["mon"], env["dns"]],
         "compare_ports": [3000, 8000, 8100, 9100, 5432, "53/UDP", "53/TCP"],
         "compare_queries": [
@@ -213,7 +194,7 @@ def test_converge_idempotence_check_mode_prune_live_equals_offline_and_absent(cl
 
     # default deny off: the namespace-wide policies are leftovers and go; the apps keep their own
     # policies, each with DNS egress, and the proof still holds.
-    no_deny = run_playbook(_write(tmp_path, "only.yml", POLICIES_ONLY), spec(env, network_policies_default_deny=False))
+    no_deny = run_playbook(role_playbook("network_policies"), spec(env, network_policies_default_deny=False))
     assert no_deny.returncode == 0, no_deny.output
     in_apps = policies(cluster, apps_ns)
     assert set(in_apps) == {"web-netpol", "api-netpol", "worker-netpol"}
@@ -223,20 +204,20 @@ def test_converge_idempotence_check_mode_prune_live_equals_offline_and_absent(cl
     foreign = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "someone-elses", "namespace": apps_ns},
                "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
     cluster.kubectl("apply", "-f", "-", stdin=json.dumps(foreign))
-    absent = run_playbook(_write(tmp_path, "only.yml", POLICIES_ONLY), spec(env, network_policies_state="absent"))
+    absent = run_playbook(role_playbook("network_policies"), spec(env, network_policies_state="absent"))
     assert absent.returncode == 0, absent.output
     assert set(policies(cluster, apps_ns)) == {"someone-elses"}
     assert policies(cluster, data_ns) == {}
     assert cluster.exists("deployment", "api", "-n", apps_ns), "absent must not touch the workloads"
 
 
-def test_a_flow_declared_on_one_side_only_fails_the_proof(cluster, run_playbook, tmp_path, env):
+def test_a_flow_declared_on_one_side_only_fails_the_proof(cluster, run_playbook, role_playbook, env):
     apps_ns = env["apps"]
     host_vars = spec(env)
     # worker says it talks to api, but api does not accept worker: the role renders both sides as
     # declared, so the proof after apply must fail and name the flow and its declaration.
     host_vars["k8s_platform_apps"][2]["network"] = {"to": [{"app": "api"}]}
-    result = run_playbook(_write(tmp_path, "np.yml", APPS_AND_POLICIES), host_vars)
+    result = run_playbook(role_playbook(*APPS_AND_POLICIES), host_vars)
     assert result.returncode != 0, result.output
     assert "the policies do not do what the spec declares (live)" in result.output
     # worker's pod stands for it (the pod's name resolves to its Deployment); api's ports 8000 and 9100
@@ -247,20 +228,25 @@ def test_a_flow_declared_on_one_side_only_fails_the_proof(cluster, run_playbook,
     assert "(live): 2 of " in flat  # exactly these two expectations fail
 
     # Offline on the rendered policies the same mismatch is found (no cluster objects needed).
-    offline = run_playbook(_write(tmp_path, "only.yml", POLICIES_ONLY), {**host_vars, "network_policies_verify_mode": "offline"})
+    # Nothing changes on this rerun: with the default (on_change) the proof is skipped, with always it runs.
+    quiet = run_playbook(role_playbook("network_policies"), {**host_vars, "network_policies_verify_mode": "offline"})
+    assert quiet.returncode == 0 and quiet.recap()["changed"] == 0, quiet.output
+    assert "every expectation in one analysis" not in quiet.output
+    offline = run_playbook(role_playbook("network_policies"), {**host_vars, "network_policies_verify_mode": "offline",
+                                                               "k8s_platform_verify": "always"})
     assert offline.returncode != 0, offline.output
     flat = " ".join(offline.output.split())
     assert "the policies do not do what the spec declares (offline): 2 of " in flat
     assert f"- {apps_ns}/worker -> {apps_ns}/api 8000/TCP: expected allowed [{apps_ns}/worker network.to {apps_ns}/api]" in flat
 
 
-def test_bad_input_fails_before_anything_is_applied(cluster, run_playbook, tmp_path, env):
+def test_bad_input_fails_before_anything_is_applied(cluster, run_playbook, role_playbook, env):
     apps_ns = env["apps"]
     host_vars = spec(env, network_policies_metadata_except=["169.254.169.254/33"])
     host_vars["k8s_platform_apps"][0]["network"]["to"].append({"app": "nope"})
     host_vars["k8s_platform_apps"][1]["network"]["to"][1]["cidr"] = "10.0.0.0/33"
     host_vars["k8s_platform_apps"][2]["network"] = {"from": [{"cidr": "192.168.1.1/24"}]}
-    result = run_playbook(_write(tmp_path, "only.yml", POLICIES_ONLY), host_vars)
+    result = run_playbook(role_playbook("network_policies"), host_vars)
     assert result.returncode != 0, result.output
     assert f"network_policies_apps[0].network.to[1].app: no app 'nope' in namespace '{apps_ns}'" in result.output
     assert "network_policies_apps[1].network.to[1].cidr: '10.0.0.0/33' is not a valid CIDR" in result.output

@@ -4,30 +4,14 @@ SubjectAccessReview proof after apply, idempotence, check mode, absent, risky ru
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.rbac
-"""
 
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "rbac.yml"
-    path.write_text(PLAYBOOK)
-    return path
-
-
-@pytest.fixture
-def namespace(cluster, unique_name):
-    cluster.kubectl("create", "namespace", unique_name)
-    yield unique_name
-    cluster.kubectl("delete", "namespace", unique_name, "--wait=false", "--ignore-not-found", check=False)
+@pytest.fixture(autouse=True)
+def cluster_scoped(cluster, unique_name):
+    """The ops app's ClusterRole and binding: cluster-scoped, so deleting the namespace leaves them."""
+    yield
     for kind in ("clusterrole", "clusterrolebinding"):
         cluster.kubectl("delete", kind, f"{unique_name}-ops-cluster-role" if kind == "clusterrole" else f"{unique_name}-ops-cluster-rolebinding",
                         "--ignore-not-found", check=False)
@@ -54,7 +38,8 @@ def can_i(cluster, ns: str, sa: str, *request: str) -> bool:
     return result.stdout.strip() == "yes"
 
 
-def test_converge_verify_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, namespace):
+def test_converge_verify_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, namespace):
+    playbook = role_playbook("rbac")
     ns = namespace
     host_vars = {"rbac_apps": apps(ns)}
 
@@ -106,6 +91,11 @@ def test_converge_verify_idempotence_check_mode_and_absent(cluster, run_playbook
     second = run_playbook(playbook, host_vars)
     assert second.returncode == 0, second.output
     assert second.recap()["changed"] == 0, second.output
+    # k8s_platform_verify: on_change (default): nothing changed, so the proof is skipped; always runs it.
+    assert "each app may do what it declared" not in second.output.replace("skipping", "")
+    always = run_playbook(playbook, {**host_vars, "rbac_verify_when": "always"})
+    assert always.returncode == 0 and always.recap()["changed"] == 0, always.output
+    assert f"{ns}/api-sa:" in always.output
 
     check_again = run_playbook(playbook, host_vars, check=True)
     assert check_again.returncode == 0, check_again.output
@@ -129,8 +119,9 @@ def test_converge_verify_idempotence_check_mode_and_absent(cluster, run_playbook
     assert not cluster.exists("clusterrolebinding", f"{ns}-ops-cluster-rolebinding")
 
 
-def test_verification_catches_access_granted_elsewhere(cluster, run_playbook, playbook, namespace):
+def test_verification_catches_access_granted_elsewhere(cluster, run_playbook, role_playbook, namespace):
     """A binding made outside the spec that lets the app read Secrets makes the role fail, naming the request."""
+    playbook = role_playbook("rbac")
     ns = namespace
     cluster.kubectl("create", "role", "leak", "--verb=get", "--resource=secrets", "-n", ns)
     cluster.kubectl("create", "rolebinding", "leak", "--role=leak", f"--serviceaccount={ns}:api-sa", "-n", ns)
@@ -141,7 +132,8 @@ def test_verification_catches_access_granted_elsewhere(cluster, run_playbook, pl
     assert "secrets" in result.output and "leak" in result.output  # the authorizer's reason names the binding
 
 
-def test_verification_can_be_turned_off(cluster, run_playbook, playbook, namespace):
+def test_verification_can_be_turned_off(cluster, run_playbook, role_playbook, namespace):
+    playbook = role_playbook("rbac")
     result = run_playbook(playbook, {"rbac_apps": apps(namespace)[:1], "rbac_verify": False})
     assert result.returncode == 0, result.output
     assert "each app may do what it declared" not in result.output
@@ -168,7 +160,8 @@ def test_verification_can_be_turned_off(cluster, run_playbook, playbook, namespa
         ({"rules": [{"resources": ["pods"]}]}, "rbac_apps[1].rbac.rules[0]: missing required field 'verbs'"),
     ],
 )
-def test_risky_and_bad_rules_are_refused_before_anything_is_applied(cluster, run_playbook, playbook, namespace, rbac, expected):
+def test_risky_and_bad_rules_are_refused_before_anything_is_applied(cluster, run_playbook, role_playbook, namespace, rbac, expected):
+    playbook = role_playbook("rbac")
     good = {"name": "good", "namespace": namespace, "port": 80}
     bad = {"name": "bad", "namespace": namespace, "port": 80, "rbac": rbac}
     result = run_playbook(playbook, {"rbac_apps": [good, bad]})
@@ -178,7 +171,8 @@ def test_risky_and_bad_rules_are_refused_before_anything_is_applied(cluster, run
     assert not cluster.exists("serviceaccount", "good-sa", "-n", namespace)
 
 
-def test_an_allowed_risky_rule_is_applied(cluster, run_playbook, playbook, namespace):
+def test_an_allowed_risky_rule_is_applied(cluster, run_playbook, role_playbook, namespace):
+    playbook = role_playbook("rbac")
     app = {"name": "imp", "namespace": namespace, "port": 80,
            "rbac": {"allow_risky": ["impersonate"], "rules": [{"resources": ["serviceaccounts"], "verbs": ["impersonate"], "resource_names": ["x"]}]}}
     result = run_playbook(playbook, {"rbac_apps": [app]})

@@ -3,30 +3,8 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
-
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.services
-"""
-
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "services.yml"
-    path.write_text(PLAYBOOK)
-    return path
-
-
-@pytest.fixture
-def namespace(cluster, unique_name):
-    cluster.kubectl("create", "namespace", unique_name)
-    yield unique_name
-    cluster.kubectl("delete", "namespace", unique_name, "--wait=false", "--ignore-not-found", check=False)
 
 
 def apps(ns: str, node_port: int) -> list[dict]:
@@ -49,7 +27,8 @@ def apps(ns: str, node_port: int) -> list[dict]:
     ]
 
 
-def test_every_service_type_converge_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, namespace):
+def test_every_service_type_converge_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, namespace):
+    playbook = role_playbook("services")
     node_port = random.randint(30000, 32767)
     host_vars = {"services_apps": apps(namespace, node_port)}
     names = ["api", "api-lb", "web", "edge", "db", "bucket"]
@@ -137,7 +116,8 @@ def test_every_service_type_converge_idempotence_check_mode_and_absent(cluster, 
         assert not cluster.exists("service", name, "-n", namespace)
 
 
-def test_the_shared_spec_is_the_default_input(cluster, run_playbook, playbook, namespace):
+def test_the_shared_spec_is_the_default_input(cluster, run_playbook, role_playbook, namespace):
+    playbook = role_playbook("services")
     host_vars = {"k8s_platform_apps": [{"name": "solo", "namespace": namespace, "port": 80}], "k8s_platform_environment": "ci"}
     result = run_playbook(playbook, host_vars)
     assert result.returncode == 0, result.output
@@ -160,7 +140,8 @@ def test_the_shared_spec_is_the_default_input(cluster, run_playbook, playbook, n
         ({"name": "two", "port": 80, "ports": [{"port": 81}]}, "services_apps[1]: set either 'port' or 'ports', not both"),
     ],
 )
-def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, playbook, namespace, bad, expected):
+def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, role_playbook, namespace, bad, expected):
+    playbook = role_playbook("services")
     good = {"name": "good", "namespace": namespace, "port": 80}
     result = run_playbook(playbook, {"services_apps": [good, {**bad, "namespace": namespace}]})
     assert result.returncode != 0

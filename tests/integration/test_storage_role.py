@@ -11,12 +11,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CRDS = [REPO / "tests" / "fixtures" / "crds" / f for f in ("snapshot.storage.k8s.io.yaml", "velero.io.yaml", "monitoring.coreos.com.yaml")]
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.storage
-"""
 
 RBAC_PLAYBOOK = """
 - hosts: all
@@ -60,13 +54,6 @@ def crds(cluster):
     names = ["volumesnapshots.snapshot.storage.k8s.io", "volumesnapshotclasses.snapshot.storage.k8s.io",
              "volumesnapshotcontents.snapshot.storage.k8s.io", "schedules.velero.io", "prometheusrules.monitoring.coreos.com"]
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *[f"crd/{n}" for n in names])
-
-
-@pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "storage.yml"
-    path.write_text(PLAYBOOK)
-    return path
 
 
 @pytest.fixture
@@ -114,7 +101,8 @@ def base_vars(env: dict, **extra) -> dict:
     }
 
 
-def test_converge_idempotence_check_mode_rbac_and_absent(cluster, run_playbook, playbook, env, tmp_path):
+def test_converge_idempotence_check_mode_rbac_and_absent(cluster, run_playbook, role_playbook, env, tmp_path):
+    playbook = role_playbook("storage")
     u, ns = env["u"], env["ns"]
     spec = base_vars(env)
     check_first = run_playbook(playbook, spec, check=True)
@@ -221,7 +209,8 @@ def wait_phase(cluster, ns: str, name: str, phase: str, timeout: int = 60) -> st
     return current or "missing"
 
 
-def test_static_pv_is_bound_then_the_claim_grows_and_shrink_class_modes_are_refused(cluster, run_playbook, playbook, env):
+def test_static_pv_is_bound_then_the_claim_grows_and_shrink_class_modes_are_refused(cluster, run_playbook, role_playbook, env):
+    playbook = role_playbook("storage")
     u, ns = env["u"], env["ns"]
     cls = f"{u}-imm"
     spec = {
@@ -290,7 +279,8 @@ spec:
     ({"parameters": {"iops": "1000"}}, "storage_classes[1].parameters.iops: 1000 is outside the gp3 range 3000-80000"),
     ({"default": True}, "storage_classes: exactly one default storage class is allowed, found 2 (items 0, 1)"),
 ])
-def test_bad_input_is_refused_before_anything_is_applied(cluster, run_playbook, playbook, env, change, expected):
+def test_bad_input_is_refused_before_anything_is_applied(cluster, run_playbook, role_playbook, env, change, expected):
+    playbook = role_playbook("storage")
     u = env["u"]
     spec = {"k8s_platform_storage_classes": [{"name": f"{u}-good", "provisioner": "ebs.csi.aws.com", "default": True},
                                              {"name": f"{u}-bad", "provisioner": "ebs.csi.aws.com", **change}],
@@ -302,7 +292,8 @@ def test_bad_input_is_refused_before_anything_is_applied(cluster, run_playbook, 
     assert not cluster.exists("storageclass", f"{u}-good")
 
 
-def test_bad_sizes_and_settings_are_reported_together(run_playbook, playbook, env):
+def test_bad_sizes_and_settings_are_reported_together(run_playbook, role_playbook, env):
+    playbook = role_playbook("storage")
     spec = {"k8s_platform_apps": [{"name": "a", "namespace": env["ns"], "storage": [{"name": "d", "size": "10GB"}]}],
             "storage_snapshot_retention": 0, "storage_snapshot_schedule": "daily", "storage_monitoring_enabled": False}
     result = run_playbook(playbook, spec)
@@ -315,7 +306,8 @@ def test_bad_sizes_and_settings_are_reported_together(run_playbook, playbook, en
         assert fragment in result.output, result.output
 
 
-def test_missing_crds_are_named_with_what_to_install(cluster, run_playbook, playbook, env):
+def test_missing_crds_are_named_with_what_to_install(cluster, run_playbook, role_playbook, env):
+    playbook = role_playbook("storage")
     # The fixture CRDs are shared with other tests, so "missing" is a version the cluster does not serve.
     u = env["u"]
     spec = base_vars(env, storage_snapshot_api_version="snapshot.storage.k8s.io/v1alpha9",
@@ -331,7 +323,8 @@ def test_missing_crds_are_named_with_what_to_install(cluster, run_playbook, play
     assert not cluster.exists("storageclass", f"{u}-ebs")
 
 
-def test_velero_schedule_instead_of_the_cronjob(cluster, run_playbook, playbook, env):
+def test_velero_schedule_instead_of_the_cronjob(cluster, run_playbook, role_playbook, env):
+    playbook = role_playbook("storage")
     u, ns = env["u"], env["ns"]
     spec = base_vars(env, storage_backup_method="velero", storage_velero_namespace=env["other"], storage_velero_ttl="72h0m0s",
                      storage_require_default_class=False)

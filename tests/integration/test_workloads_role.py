@@ -6,50 +6,20 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.rbac
-      vars: {rbac_verify: false}
-    - role: linkops.k8s_platform.services
-    - role: linkops.k8s_platform.workloads
-"""
-WORKLOADS_ONLY = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.workloads
-"""
+APPS = ({"role": "rbac", "vars": {"rbac_verify": False}}, "services", "workloads")
 
 
 @pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "apps.yml"
-    path.write_text(PLAYBOOK)
-    return path
-
-
-@pytest.fixture
-def workloads_only(tmp_path: Path) -> Path:
-    path = tmp_path / "workloads.yml"
-    path.write_text(WORKLOADS_ONLY)
-    return path
-
-
-@pytest.fixture
-def namespace(cluster, unique_name):
-    """A namespace that enforces the restricted Pod Security level, as the namespaces role makes it."""
-    cluster.kubectl("create", "namespace", unique_name)
-    cluster.kubectl("label", "namespace", unique_name, "pod-security.kubernetes.io/enforce=restricted",
+def restricted(cluster, namespace):
+    """The namespace, enforcing the restricted Pod Security level as the namespaces role makes it, and the
+    static PVs a test made for it (cluster-scoped: removed here)."""
+    cluster.kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted",
                     "pod-security.kubernetes.io/enforce-version=v1.35")
     pvs: list[str] = []
-    yield unique_name, pvs
-    cluster.kubectl("delete", "namespace", unique_name, "--wait=false", "--ignore-not-found", check=False)
+    yield namespace, pvs
     for pv in pvs:
         cluster.kubectl("delete", "pv", pv, "--wait=false", "--ignore-not-found", check=False)
 
@@ -94,8 +64,9 @@ def ready_endpoints(cluster, ns: str, service: str) -> set[str]:
     return {addr for s in slices for ep in s.get("endpoints") or [] if ep.get("conditions", {}).get("ready") for addr in ep["addresses"]}
 
 
-def test_rollout_in_a_restricted_namespace_endpoints_idempotence_check_mode_and_absent(cluster, run_playbook, playbook, namespace):
-    ns, pvs = namespace
+def test_rollout_in_a_restricted_namespace_endpoints_idempotence_check_mode_and_absent(cluster, run_playbook, role_playbook, restricted):
+    playbook = role_playbook(*APPS)
+    ns, pvs = restricted
     make_claim(cluster, ns, pvs, "api-data")
     make_claim(cluster, ns, pvs, "db-pgdata")
     host_vars = {"k8s_platform_apps": apps(ns)}
@@ -170,8 +141,9 @@ def test_rollout_in_a_restricted_namespace_endpoints_idempotence_check_mode_and_
     assert cluster.exists("service", "api", "-n", ns)  # other roles' objects stay
 
 
-def test_a_pod_security_rejection_is_explained(cluster, run_playbook, workloads_only, namespace):
-    ns, _ = namespace
+def test_a_pod_security_rejection_is_explained(cluster, run_playbook, role_playbook, restricted):
+    workloads_only = role_playbook("workloads")
+    ns, _ = restricted
     cluster.kubectl("create", "serviceaccount", "legacy-sa", "-n", ns)
     # The role is told the namespace is "baseline", so run_as_non_root false passes validation; the real
     # namespace enforces "restricted", so the ReplicaSet cannot create the pods.
@@ -190,8 +162,8 @@ def test_a_pod_security_rejection_is_explained(cluster, run_playbook, workloads_
     assert "runAsNonRoot" in result.output
 
 
-def test_a_non_compliant_pod_is_rejected_by_the_api_server(cluster, namespace):
-    ns, _ = namespace
+def test_a_non_compliant_pod_is_rejected_by_the_api_server(cluster, restricted):
+    ns, _ = restricted
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "root", "namespace": ns},
            "spec": {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": True}}]}}
     result = cluster.kubectl("apply", "-f", "-", stdin=json.dumps(pod), check=False)
@@ -213,8 +185,9 @@ def test_a_non_compliant_pod_is_rejected_by_the_api_server(cluster, namespace):
          "workloads_apps[1].workload.resources.requests.cpu: 2 is more than the limit 1"),
     ],
 )
-def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, workloads_only, namespace, workload, expected):
-    ns, _ = namespace
+def test_bad_input_is_reported_before_anything_is_applied(cluster, run_playbook, role_playbook, restricted, workload, expected):
+    workloads_only = role_playbook("workloads")
+    ns, _ = restricted
     good = {"name": "good", "namespace": ns, "port": 80, "workload": {"image": "registry.example/good:1"}}
     bad = {"name": "bad", "namespace": ns, "port": 80, "workload": workload}
     result = run_playbook(workloads_only, {"workloads_apps": [good, bad]})
