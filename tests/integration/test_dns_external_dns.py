@@ -30,14 +30,6 @@ CHART_NAME = DEFAULTS["dns_external_dns_chart_name"]
 # A credential the role must never show: not in Ansible's output, not in the chart values.
 TOKEN = "cf-token-edns-7b1f93a0c4d2e6"
 
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  roles:
-    - role: linkops.k8s_platform.dns
-"""
-
-
 def _next_minor(version: str) -> str:
     major, minor, _patch = version.split(".")
     return f"{major}.{int(minor) + 1}.0"
@@ -56,10 +48,8 @@ def charts(tmp_path_factory):
 
 
 @pytest.fixture
-def playbook(tmp_path: Path) -> Path:
-    path = tmp_path / "dns.yml"
-    path.write_text(PLAYBOOK)
-    return path
+def playbook(role_playbook) -> Path:
+    return role_playbook("dns")
 
 
 def _helm(cluster, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,8 +57,8 @@ def _helm(cluster, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def namespace(cluster, unique_name):
-    """The release namespace; the release and the namespace are removed whatever happened."""
+def release_namespace(cluster, unique_name):
+    """The release namespace (not created here: check mode must find none); removed with the release whatever happened."""
     ns = f"{unique_name}-edns"
     yield ns
     _helm(cluster, "uninstall", "external-dns", "-n", ns, "--wait")
@@ -108,9 +98,9 @@ def _no_credential(output: str) -> None:
     assert base64.b64encode(TOKEN.encode()).decode() not in output, "the base64 credential appeared in Ansible's output"
 
 
-def test_install_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook, playbook, charts, namespace):
+def test_install_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook, playbook, charts, release_namespace):
     _chart_dir, repo = charts
-    ns = namespace
+    ns = release_namespace
 
     # Check mode on a cluster without the release: reports a change, creates nothing.
     check_first = run_playbook(playbook, _vars(repo.url, ns), "-v", check=True)
@@ -180,9 +170,9 @@ def test_install_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook
     assert absent_again.recap()["changed"] == 0, absent_again.output
 
 
-def test_air_gapped_install_from_a_local_chart(cluster, run_playbook, playbook, charts, namespace, tmp_path):
+def test_air_gapped_install_from_a_local_chart(cluster, run_playbook, playbook, charts, release_namespace, tmp_path):
     chart_dir, _repo = charts
-    ns = namespace
+    ns = release_namespace
     # A chart directory on the control node, and a repository URL nothing listens on: the role must
     # not need the repository when dns_external_dns_chart_path is set.
     local_chart = tmp_path / "offline"
@@ -227,13 +217,13 @@ def test_air_gapped_install_from_a_local_chart(cluster, run_playbook, playbook, 
           "dns_external_dns_interval: often is not a duration", "dns_external_dns_chart_version: must be pinned"]),
     ],
 )
-def test_bad_input_fails_before_anything_changes(cluster, run_playbook, playbook, charts, namespace, extra, expected):
+def test_bad_input_fails_before_anything_changes(cluster, run_playbook, playbook, charts, release_namespace, extra, expected):
     _chart_dir, repo = charts
-    result = run_playbook(playbook, _vars(repo.url, namespace, **extra), "-v")
+    result = run_playbook(playbook, _vars(repo.url, release_namespace, **extra), "-v")
     assert result.returncode != 0, result.output
     for message in expected:
         assert message in result.output, result.output
     assert "Traceback" not in result.output
     _no_credential(result.output)
-    assert not cluster.exists("namespace", namespace)
-    assert _releases(cluster, namespace) == []
+    assert not cluster.exists("namespace", release_namespace)
+    assert _releases(cluster, release_namespace) == []
