@@ -33,21 +33,34 @@ cleanup() {
 trap cleanup EXIT
 
 status=0
+failures=()
+# CI shows only the tail of the output: every failure is repeated in the summary at the end.
+pytest_log="$(mktemp)"
 echo "[test] pytest: unit, integration and reliability"
-python -m pytest tests/unit tests/integration tests/reliability -q -p no:cacheprovider -n 2 --dist loadfile "$@" || status=$?
+set +e
+python -m pytest tests/unit tests/integration tests/reliability -q -rfE -p no:cacheprovider -n 2 --dist loadfile "$@" 2>&1 | tee "$pytest_log"
+pytest_status="${PIPESTATUS[0]}"
+set -e
+if ((pytest_status != 0)); then
+  status=1
+  failures+=("pytest exited $pytest_status")
+  while IFS= read -r line; do failures+=("  $line"); done < <(grep -E '^(FAILED|ERROR) ' "$pytest_log" | cut -c1-400)
+fi
+rm -f "$pytest_log"
 
 echo "[test] molecule: every scenario"
 for scenario in molecule/*/molecule.yml; do
   name="$(basename "$(dirname "$scenario")")"
-  molecule test -s "$name" || { echo "[test] molecule scenario $name FAILED"; status=1; }
+  molecule test -s "$name" || { echo "[test] molecule scenario $name FAILED"; status=1; failures+=("molecule scenario $name"); }
 done
 
 echo "[test] demo: inventories/local converged twice with site.yml (second run changed=0)"
-bash tools/demo.sh || { echo "[test] make demo FAILED"; status=1; }
+bash tools/demo.sh || { echo "[test] make demo FAILED"; status=1; failures+=("demo (tools/demo.sh)"); }
 
 if ((status == 0)); then
   echo "[test] all suites passed"
 else
-  echo "[test] FAILED (exit $status)"
+  echo "[test] FAILED (exit $status):"
+  printf '[test]   %s\n' "${failures[@]}"
 fi
 exit "$status"
