@@ -4,21 +4,22 @@
 """Controller-side server-side apply (documentation: plugins/modules/k8s_apply_objects.py).
 
 Runs in the Ansible worker (a fork of the controller): no module packaging, no new interpreter.
-The kubernetes client is imported at the top of this file, so the strategy's class-only load
-of this plugin in the controller process pays the import once per playbook, not per task.
-The logic is in plugins/module_utils/server_side_apply.py.
+The kubernetes client is imported (through module_utils) at the top of this file, so the linear
+strategy's class-only load of this plugin in the controller process pays the import once per
+playbook, not per task. The logic is in plugins/module_utils/server_side_apply.py.
 """
 
 from __future__ import annotations
 
-import copy
-import os
-
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.controller_client import (
+    ClientError,
+    argument_spec,
+    client_from_args,
+    masked,
+)
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.server_side_apply import (
     ApplyInputError,
     ApplyOptions,
@@ -26,8 +27,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.server_side_a
     check_objects,
 )
 
-ARGUMENT_SPEC = copy.deepcopy(AUTH_ARG_SPEC)
-ARGUMENT_SPEC.update(
+ARGUMENT_SPEC = argument_spec(
     objects={"type": "list", "elements": "raw", "required": True},
     field_manager={"type": "str", "default": "linkops.k8s_platform"},
     force_conflicts={"type": "bool", "default": False},
@@ -35,8 +35,6 @@ ARGUMENT_SPEC.update(
     wait_timeout={"type": "int", "default": 120},
     wait_sleep={"type": "int", "default": 1},
 )
-_AUTH_KEYS = tuple(AUTH_ARG_SPEC)
-_SECRET_KEYS = tuple(name for name, spec in AUTH_ARG_SPEC.items() if spec.get("no_log"))
 
 
 class ActionModule(ActionBase):
@@ -48,21 +46,12 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        shown = {k: ("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" if k in _SECRET_KEYS and v is not None else v) for k, v in args.items()}
-        result["invocation"] = {"module_args": shown}
+        result["invocation"] = {"module_args": masked(args)}
         try:
             objects = check_objects(args["objects"])
-        except ApplyInputError as exc:
-            raise AnsibleActionFail(f"k8s_apply_objects: {exc}") from None
-        auth = {k: args[k] for k in _AUTH_KEYS if args.get(k) is not None}
-        kubeconfig = auth.get("kubeconfig")
-        where = f" (kubeconfig {kubeconfig})" if isinstance(kubeconfig, str) else ""
-        if isinstance(kubeconfig, str) and not os.path.exists(os.path.expanduser(kubeconfig)):
-            raise AnsibleActionFail(f"Failed to get client due to the kubeconfig file {kubeconfig} does not exist")
-        try:
-            client = get_api_client(**auth)
-        except Exception as exc:  # CoreException (bad kubeconfig/context) and config errors alike
-            raise AnsibleActionFail(f"Failed to get client due to {exc}{where}") from None
+            client = client_from_args(args)
+        except (ApplyInputError, ClientError) as exc:
+            raise AnsibleActionFail(f"k8s_apply_objects: {exc}" if isinstance(exc, ApplyInputError) else str(exc)) from None
         options = ApplyOptions(
             field_manager=args["field_manager"],
             force_conflicts=args["force_conflicts"],

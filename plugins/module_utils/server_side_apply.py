@@ -100,14 +100,20 @@ def comparable(obj: Mapping[str, Any] | None) -> Obj:
     return cleaned
 
 
-def is_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any], dry_run: bool) -> bool:
-    """A real apply changed the object iff the server wrote it (new resourceVersion); a dry run
-    never writes, so there the content decides."""
+def _ownership(obj: Mapping[str, Any]) -> list[Any]:
+    """Who owns which fields, without the write times."""
+    entries = (obj.get("metadata") or {}).get("managedFields") or []
+    return sorted((json.dumps({k: v for k, v in entry.items() if k != "time"}, sort_keys=True) for entry in entries
+                   if isinstance(entry, Mapping)))
+
+
+def is_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
+    """Changed when the object's content (status and server metadata aside) or its field ownership
+    differs. Status is left out so a controller writing status between the read and the apply (a
+    claim being bound, a rollout) is not taken for a change the role made."""
     if not before:
         return True
-    if not dry_run:
-        return (before.get("metadata") or {}).get("resourceVersion") != (after.get("metadata") or {}).get("resourceVersion")
-    return comparable(before) != comparable(after)
+    return comparable(before) != comparable(after) or _ownership(before) != _ownership(after)
 
 
 def _status(exc: BaseException) -> int | None:
@@ -242,7 +248,7 @@ def apply_objects(
             reason = api_error_message(exc) if status is not None else f"{type(exc).__name__}: {exc}"
             outcome.error = f"Failed to apply {label}: {reason}"
             return outcome
-        entry: Obj = {"changed": is_changed(before, after, options.dry_run), "method": "apply", "result": after}
+        entry: Obj = {"changed": is_changed(before, after), "method": "apply", "result": after}
         if options.diff:
             entry["diff"] = {"before": comparable(before), "after": comparable(after)}
         outcome.results.append(entry)

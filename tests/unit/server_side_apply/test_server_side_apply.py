@@ -169,12 +169,16 @@ def test_check_objects_names_every_bad_entry():
         check_objects("kind: ConfigMap")
 
 
-def test_is_changed_uses_resource_version_unless_dry_run():
-    before = {"metadata": {"name": "a", "resourceVersion": "1", "managedFields": [1]}, "data": {"x": "1"}}
-    same_content_new_version = {"metadata": {"name": "a", "resourceVersion": "2", "managedFields": [2]}, "data": {"x": "1"}}
-    assert is_changed(before, same_content_new_version, dry_run=False)
-    assert not is_changed(before, same_content_new_version, dry_run=True)
-    assert is_changed(None, before, dry_run=True)
+def test_is_changed_ignores_status_and_server_metadata_but_not_ownership():
+    before = {"metadata": {"name": "a", "resourceVersion": "1", "managedFields": [{"manager": "m", "time": "t1"}]},
+              "data": {"x": "1"}, "status": {"phase": "Pending"}}
+    status_only = {"metadata": {"name": "a", "resourceVersion": "2", "managedFields": [{"manager": "m", "time": "t2"}]},
+                   "data": {"x": "1"}, "status": {"phase": "Bound"}}
+    assert not is_changed(before, status_only)
+    assert is_changed(before, {**status_only, "data": {"x": "2"}})
+    taken_over = {**status_only, "metadata": {"name": "a", "managedFields": [{"manager": "m"}, {"manager": "other"}]}}
+    assert is_changed(before, taken_over)
+    assert is_changed(None, before)
 
 
 def test_wait_polls_until_ready_and_times_out_with_the_object_named():
