@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole suite: unit tests, integration tests and Molecule scenarios on a real control plane.
 #
-# With KUBECONFIG set, everything runs against that cluster. Otherwise the local control plane
-# (tools/local-cluster) is started, and stopped again at the end if this run started it.
+# With KUBECONFIG set, everything runs against that cluster. Otherwise a fresh local control plane
+# (tools/local-cluster; name linkops-test, port 6445 unless LINKOPS_CLUSTER_NAME /
+# LINKOPS_APISERVER_PORT say otherwise) is started, and removed at the end (LINKOPS_KEEP_CLUSTER=1 keeps it).
 # Arguments are passed to pytest.
 set -euo pipefail
 
@@ -17,9 +18,12 @@ if [[ -n "${KUBECONFIG:-}" ]]; then
   echo "[test] using the cluster KUBECONFIG points at: $KUBECONFIG"
   kubectl version >/dev/null || { echo "[test] ERROR: the API server in $KUBECONFIG does not answer" >&2; exit 1; }
 else
-  if ! bash tools/local-cluster/cluster.sh status; then
-    started_here=1
-  fi
+  # A control plane of the suite's own, started empty and removed at the end: the demo cluster
+  # (linkops, 6443) and whatever earlier runs left in it are never mixed into a test run.
+  export LINKOPS_CLUSTER_NAME="${LINKOPS_CLUSTER_NAME:-linkops-test}"
+  export LINKOPS_APISERVER_PORT="${LINKOPS_APISERVER_PORT:-6445}"
+  bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true
+  started_here=1
   KUBECONFIG="$(bash tools/local-cluster/cluster.sh up)"
   export KUBECONFIG
 fi
