@@ -26,7 +26,7 @@ description:
   - A kind the cluster does not serve fails with C(Failed to find exact match for <apiVersion>.<Kind> by ...),
     the wording of C(kubernetes.core.k8s), after one refresh of the discovery cache (so a CRD applied earlier in
     the same list is found).
-  - In check mode every apply is sent with C(dryRun=All): the API server validates and defaults it, runs
+  - In check mode every apply is sent with C(dryRun=All), so the API server validates and defaults it, runs
     admission, reports conflicts, and writes nothing.
 options:
   objects:

@@ -15,7 +15,7 @@ version_added: 0.1.0
 author: LinkOps platform engineering (@linkops)
 description:
   - Lists objects the way C(kubernetes.core.k8s_info) does (same option names, same C(resources) and C(api_found)
-    answer), but as an action plugin in the Ansible worker: no module packaging and no new Python interpreter per
+    answer), but as an action plugin in the Ansible worker, with no module packaging and no new Python interpreter per
     task.
   - With O(queries), one task answers several reads (kinds, namespaces, label selectors) at once, each under its
     own name in RV(queries).
