@@ -189,6 +189,40 @@ def test_cilium_is_detected_and_its_drops_are_monitored(cluster, run_playbook, r
 
 
 @pytest.mark.parametrize(
+    ("image", "monitored"),
+    [("quay.io/tigera/cnx-node:v3.22.0", True), ("quay.io/calico/node:v3.31.0", False)],
+    ids=["calico-enterprise", "calico-open-source"],
+)
+def test_calico_is_monitored_only_when_its_felix_counts_denied_packets(cluster, run_playbook, role_playbook, namespaces, unique_name,
+                                                                         image, monitored):
+    playbook = role_playbook("monitoring")
+    cni_ns = f"{unique_name}-cni"
+    labels = {"k8s-app": "calico-node"}
+    daemonset = {
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "calico-node", "namespace": cni_ns, "labels": labels},
+        "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
+                 "spec": {"containers": [{"name": "calico-node", "image": image}]}}},
+    }
+    cluster.kubectl("create", "namespace", cni_ns)
+    try:
+        cluster.kubectl("apply", "-f", "-", stdin=json.dumps(daemonset))
+        result = run_playbook(playbook, role_vars(cluster, namespaces, monitoring_cni_namespaces=["kube-system", cni_ns]))
+        assert result.returncode == 0, result.output
+        groups = cluster.get_json("-n", namespaces["monitoring"], "prometheusrule", "linkops-platform-alerts")["spec"]["groups"]
+        drops = [r for g in groups for r in g["rules"] if r.get("alert") == "NetworkPolicyDrops"]
+        if monitored:
+            assert f"NetworkPolicy violation monitoring is ON for calico (namespace {cni_ns})" in flat(result.output)
+            assert cluster.exists("-n", cni_ns, "servicemonitor", "linkops-calico-denied-packets")
+            assert len(drops) == 1 and "calico_denied_packets" in drops[0]["expr"]
+        else:
+            assert "calico-node runs Calico Open Source (no cnx-node image)" in flat(result.output)
+            assert not cluster.exists("-n", cni_ns, "servicemonitor", "linkops-calico-denied-packets")
+            assert drops == []
+    finally:
+        cluster.kubectl("delete", "namespace", cni_ns, "--wait=false", "--ignore-not-found", check=False)
+
+
+@pytest.mark.parametrize(
     ("extra", "expected"),
     [
         ({"monitoring_scrape_mode": "magic"}, "monitoring_scrape_mode must be one of: operator, annotations, got: magic"),
