@@ -97,6 +97,32 @@ def namespace(cluster: Cluster, unique_name: str) -> Iterator[str]:
     cluster.kubectl("delete", "namespace", unique_name, "--wait=false", "--ignore-not-found", check=False)
 
 
+MONITORING_CRDS = REPO_ROOT / "tests" / "fixtures" / "crds" / "monitoring.coreos.com.yaml"
+
+
+@pytest.fixture(scope="session")
+def monitoring_crds(cluster: Cluster) -> None:
+    """The project's Prometheus Operator CRD fixture, applied if missing and left in place (shared)."""
+    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-test-fixtures", "-f", str(MONITORING_CRDS))
+    for name in ("prometheusrules", "servicemonitors", "podmonitors"):
+        cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.monitoring.coreos.com", "--timeout=60s")
+
+
+@pytest.fixture
+def monitoring_namespaces(cluster: Cluster, monitoring_crds: None, unique_name: str) -> Iterator[dict[str, str]]:
+    """A monitoring and an apps namespace of the test's own; Helm releases left in the monitoring one are uninstalled."""
+    made = {"monitoring": f"{unique_name}-mon", "apps": f"{unique_name}-apps"}
+    for ns in made.values():
+        cluster.kubectl("create", "namespace", ns)
+    yield made
+    helm = [os.path.join(cluster.bin_dir, "helm")]
+    listed = subprocess.run([*helm, "list", "-n", made["monitoring"], "-q"], env=cluster.env(), capture_output=True, text=True)
+    for release in listed.stdout.split():
+        subprocess.run([*helm, "uninstall", release, "-n", made["monitoring"], "--wait"], env=cluster.env(), capture_output=True)
+    for ns in made.values():
+        cluster.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found", check=False)
+
+
 @pytest.fixture
 def role_playbook(tmp_path: Path):
     """Write a one-play playbook (all hosts, no facts) that applies the collection's roles in order.

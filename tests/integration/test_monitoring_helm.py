@@ -25,7 +25,6 @@ import yaml
 from chart_repo import ChartRepo, helm_binary, package_chart, stand_in_chart, start_chart_repo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CRDS = REPO_ROOT / "tests" / "fixtures" / "crds" / "monitoring.coreos.com.yaml"
 DEFAULTS = yaml.safe_load((REPO_ROOT / "roles" / "monitoring" / "defaults" / "main.yml").read_text())
 
 # Chart name -> the version the role pins.
@@ -76,23 +75,9 @@ def repo(stand_ins) -> Iterator[ChartRepo]:
     served.stop()
 
 
-@pytest.fixture(scope="module")
-def crds(cluster):
-    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-test-fixtures", "-f", str(CRDS))
-    for name in ("prometheusrules", "servicemonitors", "podmonitors"):
-        cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.monitoring.coreos.com", "--timeout=60s")
-
-
 @pytest.fixture
-def namespaces(cluster, crds, unique_name):
-    made = {"monitoring": f"{unique_name}-mon", "apps": f"{unique_name}-apps"}
-    for ns in made.values():
-        cluster.kubectl("create", "namespace", ns)
-    yield made
-    for name in helm(cluster, "list", "-n", made["monitoring"], "-q", check=False).split():
-        helm(cluster, "uninstall", name, "-n", made["monitoring"], "--wait", check=False)
-    for ns in made.values():
-        cluster.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found", check=False)
+def namespaces(monitoring_namespaces):
+    return monitoring_namespaces
 
 
 def helm(cluster, *args: str, check: bool = True) -> str:

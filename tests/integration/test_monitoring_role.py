@@ -16,25 +16,9 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CRDS = REPO_ROOT / "tests" / "fixtures" / "crds" / "monitoring.coreos.com.yaml"
-
-
-@pytest.fixture(scope="module")
-def crds(cluster):
-    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-test-fixtures", "-f", str(CRDS))
-    for name in ("prometheusrules", "servicemonitors", "podmonitors"):
-        cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.monitoring.coreos.com", "--timeout=60s")
-
-
 @pytest.fixture
-def namespaces(cluster, crds, unique_name):
-    made = {"monitoring": f"{unique_name}-mon", "apps": f"{unique_name}-apps"}
-    for ns in made.values():
-        cluster.kubectl("create", "namespace", ns)
-    yield made
-    for ns in made.values():
-        cluster.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found", check=False)
+def namespaces(monitoring_namespaces):
+    return monitoring_namespaces
 
 
 def role_vars(cluster, ns: dict, **extra) -> dict:
