@@ -15,7 +15,9 @@ both, then in one process:
 2. scale: specs of 20, 100 and 300 apps generated from the example (bench/scale_spec.py), each in
    namespaces of its own, same procedure; time per app, a least-squares slope, and the peak
    RSS of the largest process of the ansible-playbook tree (os.wait4).
-3. the checklist audit (bench/audit_5000.py, live half on bench-ans) and the reachability
+3. the cost of one task by kind (debug, kubernetes.core.k8s_info / k8s against the collection's
+   controller-side k8s_read / k8s_apply_objects actions), on bench-ans.
+4. the checklist audit (bench/audit_5000.py, live half on bench-ans) and the reachability
    matrix (bench/netpol_matrix.py), as they print.
 
 The machine's facts (cores, memory, versions) and the load average before and after each
@@ -286,6 +288,40 @@ def floor_seconds(workdir: Path) -> float:
     return measured([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", str(play)], base_env()).seconds
 
 
+TASK_COST_REPEAT = 8
+TASK_COST_KINDS = {
+    "ansible.builtin.debug (no module)": {"ansible.builtin.debug": {"msg": "x"}},
+    "kubernetes.core.k8s_info (module), list ConfigMaps": {
+        "kubernetes.core.k8s_info": {"kind": "ConfigMap", "namespace": "kube-system", "kubeconfig": "{{ kc }}"}},
+    "linkops.k8s_platform.k8s_read (action), the same list": {
+        "linkops.k8s_platform.k8s_read": {"kind": "ConfigMap", "namespace": "kube-system", "kubeconfig": "{{ kc }}"}},
+    "kubernetes.core.k8s (module), server-side apply of one ConfigMap": {
+        "kubernetes.core.k8s": {"definition": "{{ obj }}", "apply": True, "server_side_apply": {"field_manager": "bench-cost"},
+                                "kubeconfig": "{{ kc }}"}},
+    "linkops.k8s_platform.k8s_apply_objects (action), the same apply": {
+        "linkops.k8s_platform.k8s_apply_objects": {"objects": ["{{ obj }}"], "field_manager": "bench-cost", "kubeconfig": "{{ kc }}"}},
+}
+
+
+def task_costs(workdir: Path, kubeconfig: str, floor: float) -> list[str]:
+    """Seconds per task of each kind: a play of TASK_COST_REPEAT such tasks, minus the floor, divided."""
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bench-task-cost", "namespace": "default"}, "data": {"k": "v"}}
+    rows = []
+    for label, task in TASK_COST_KINDS.items():
+        play = [{"hosts": "localhost", "gather_facts": False, "vars": {"kc": kubeconfig, "obj": obj},
+                 "tasks": [{"name": f"t{i}", **task} for i in range(TASK_COST_REPEAT)]}]
+        path = workdir / "task_cost.yml"
+        path.write_text(yaml.safe_dump(play, sort_keys=False))
+        run = measured([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                        "-e", f"ansible_python_interpreter={VENV_BIN / 'python'}", str(path)], base_env())
+        if run.returncode != 0:
+            raise SystemExit(f"task cost play failed ({label}):\n{run.output[-2000:]}")
+        per_task = max(run.seconds - floor, 0.0) / TASK_COST_REPEAT
+        rows.append(f"| {label} | {run.seconds:.2f} | {per_task:.3f} |")
+        print(f"[bench] task cost: {label}: {per_task:.3f} s/task", flush=True)
+    return rows
+
+
 def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--apps", default="20,100,300", help="comma-separated app counts for the scale runs ('' to skip)")
@@ -310,6 +346,7 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
         floors = [floor_seconds(workdir) for _attempt in range(3)]
         floor = sorted(floors)[1]
         print(f"[bench] ansible-playbook floor (one debug task): {floor:.2f} s", flush=True)
+        cost_rows = task_costs(workdir, ans_kc, floor)
 
         print("[bench] converge of inventories/local", flush=True)
         before = load()
@@ -394,6 +431,9 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
                 lines.append(f"- {pair.label}: {pair.tasks} tasks; the {pair.apply_tasks} server-side apply task(s) took {pair.apply_seconds:.1f} s "
                              f"of {pair.ansible.seconds:.1f} s; without them at all the run would still take {rest:.1f} s = "
                              f"**{rest / pair.kubectl.seconds:.1f}x** kubectl (a lower bound for any faster apply, action plugin included).")
+            lines += ["", f"Cost of one task by kind ({TASK_COST_REPEAT} such tasks in one play, minus the floor, divided by "
+                      f"{TASK_COST_REPEAT}; the apply and read hit the Ansible bench cluster):", "",
+                      "| task | play s | s per task |", "| --- | ---: | ---: |", *cost_rows]
             lines.append("")
             for pair in (*site_pairs, p_first, p_second):
                 if pair.slowest:
