@@ -129,6 +129,32 @@ def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbo
     assert not cluster.exists("namespace", f"{unique_name}-cm")
 
 
+def test_resources_typo_is_refused_and_empty_resources_keep_the_chart_default(cluster, run_playbook, role_playbook, repo, unique_name, cleanup):
+    playbook = role_playbook("cert_manager")
+    cleanup.append(unique_name)
+    # A misspelt key under a resources variable is refused by the role's argument spec, naming the variable.
+    result = run_playbook(playbook, _vars(repo, unique_name, cert_manager_webhook_resources={"request": {"cpu": "10m"}}))
+    assert result.returncode != 0
+    assert "cert_manager_webhook_resources" in result.output and "request" in result.output, result.output[-2000:]
+    assert "Traceback" not in result.output
+    assert not _release_installed(cluster, f"{unique_name}-cm")
+    # {} leaves the key out of the values, so the chart's own default applies.
+    host_vars = _vars(repo, unique_name, cert_manager_resources={}, cert_manager_cainjector_resources={},
+                      cert_manager_webhook_resources={"requests": {"cpu": "5m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
+                      cert_manager_install_crds=False, cert_manager_selfsigned_issuer="",
+                      cert_manager_ca_issuer={"enabled": False}, cert_manager_acme_email="", cert_manager_dns01={},
+                      k8s_platform_apps=[])
+    # The CRDs from the fixture (applied as they are: other tests and the demo may already have them).
+    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-demo", "-f", str(REPO_ROOT / "tests/fixtures/crds/cert-manager.io.yaml"))
+    result = run_playbook(playbook, host_vars)
+    assert result.returncode == 0, result.output[-4000:]
+    values = json.loads(cluster.get_json("configmap", f"{unique_name}-cert-manager-test-values", "-n", f"{unique_name}-cm")["data"]["values.json"])
+    assert values["resources"] == {} and values["cainjector"]["resources"] == {}  # the stand-in chart's own {} defaults
+    assert values["webhook"]["resources"] == {"requests": {"cpu": "5m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}}
+    controller = cluster.get_json("deployment", f"{unique_name}-cert-manager", "-n", f"{unique_name}-cm")["spec"]["template"]["spec"]["containers"][0]
+    assert "resources" not in controller or controller["resources"] == {}
+
+
 def test_acme_issuer_without_email_and_wildcard_without_dns01(cluster, run_playbook, role_playbook, repo, unique_name):
     playbook = role_playbook("cert_manager")
     host_vars = _vars(repo, unique_name, cert_manager_acme_email="", cert_manager_dns01={})
@@ -212,6 +238,13 @@ def test_converge_idempotence_check_mode_shim_and_absent(cluster, run_playbook, 
     values = json.loads(cluster.get_json("configmap", f"{name}-cert-manager-test-values", "-n", f"{name}-cm")["data"]["values.json"])
     assert values["crds"] == {"enabled": True, "keep": False}
     assert values["replicaCount"] == 1 and values["webhook"]["replicaCount"] == 1
+    # Resource defaults (requests and a memory limit) for every component, under the chart's keys, and on the pods.
+    assert values["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+    assert values["webhook"]["resources"] == {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}}
+    assert values["cainjector"]["resources"] == {"requests": {"cpu": "20m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+    assert values["startupapicheck"]["resources"] == {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}}
+    controller = cluster.get_json("deployment", f"{name}-cert-manager", "-n", f"{name}-cm")["spec"]["template"]["spec"]["containers"][0]
+    assert controller["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
     for crd in CRDS:
         conditions = cluster.get_json("crd", crd)["status"]["conditions"]
         assert {"type": "Established", "status": "True"}.items() <= next(c for c in conditions if c["type"] == "Established").items()

@@ -172,6 +172,9 @@ def test_local_chart_path(cluster, run_playbook, role_playbook, release, tmp_pat
     assert result.returncode == 0, result.output
     [installed] = helm_releases(cluster, ns)
     assert installed["chart"] == f"{CHART_NAME}-0.1.0"
+    # The default resources: requests and a memory limit (the audit's POD-009), no CPU limit.
+    container = cluster.get_json("deployment", release["release"], "-n", ns)["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
     assert run_playbook(playbook, host_vars).recap()["changed"] == 0
     absent = run_playbook(playbook, {**host_vars, "ingress_controller_state": "absent"})
     assert absent.returncode == 0, absent.output
@@ -207,6 +210,7 @@ def test_failed_release_is_explained(cluster, run_playbook, role_playbook, chart
         ({"ingress_controller_release_name": "Bad_Release"}, "ingress_controller_release_name: Bad_Release is not a valid release name"),
         ({"ingress_controller_flavour": "haproxy"}, "ingress_controller_flavour"),
         ({"ingress_controller_service_type": "ClusterIP"}, "ingress_controller_service_type"),
+        ({"ingress_controller_resources": {"limit": {"memory": "1Gi"}}}, "ingress_controller_resources"),
     ],
 )
 def test_bad_input_is_reported_before_anything_is_installed(cluster, run_playbook, role_playbook, release, extra, expected):
