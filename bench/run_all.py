@@ -136,9 +136,9 @@ class Clusters:
             if proc.returncode != 0:
                 raise SystemExit(f"cluster {name} did not start:\n{proc.stderr}")
             self.kubeconfigs[name] = proc.stdout.strip().splitlines()[-1]
-            # The CRDs of components without a stand-in chart (as `make demo` does); a chart that brings its own
-            # CRDs (a link to the fixture in its files/) installs them itself, through Helm.
-            for crd in crd_fixtures(everything=name == self.names[1]):  # kubectl's cluster has no Helm release: all CRDs
+            # Every CRD fixture on both clusters, as `make demo` does: inventories/local sets
+            # cert_manager_install_crds false, so no stand-in chart installs CRDs there.
+            for crd in crd_fixtures():
                 kubectl(self.kubeconfigs[name], "apply", "--server-side", "--field-manager=bench-setup", "-f", str(crd))
             kubectl(self.kubeconfigs[name], "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
 
@@ -149,9 +149,8 @@ class Clusters:
             subprocess.run(["bash", str(CLUSTER_SH), "down"], env=self._env(name, port), capture_output=True, check=False)
 
 
-def crd_fixtures(everything: bool = False) -> list[Path]:
-    brought = set() if everything else {path.resolve() for path in (REPO_ROOT / "tests" / "fixtures" / "charts").glob("*/files/*.yaml")}
-    return [path for path in sorted(CRD_FIXTURES.glob("*.yaml")) if path.resolve() not in brought]
+def crd_fixtures() -> list[Path]:
+    return sorted(CRD_FIXTURES.glob("*.yaml"))
 
 
 def kubectl(kubeconfig: str, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
