@@ -12,7 +12,6 @@ playbook, not per task. The logic is in plugins/module_utils/server_side_apply.p
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.controller_client import (
     ClientError,
@@ -26,8 +25,9 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.server_side_a
     apply_objects,
     check_objects,
 )
+from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.controller_action import ControllerAction
 
-ARGUMENT_SPEC = argument_spec(
+_ARGUMENT_SPEC = argument_spec(
     objects={"type": "list", "elements": "raw", "required": True},
     field_manager={"type": "str", "default": "linkops.k8s_platform"},
     force_conflicts={"type": "bool", "default": False},
@@ -37,15 +37,11 @@ ARGUMENT_SPEC = argument_spec(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = _ARGUMENT_SPEC
+    _VALID_ARGS = frozenset(_ARGUMENT_SPEC)
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_validated(self, result, args):
         result["invocation"] = {"module_args": masked(args)}
         try:
             objects = check_objects(args["objects"])

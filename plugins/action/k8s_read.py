@@ -10,12 +10,12 @@ is paid once per playbook by the strategy's class-only load of this plugin.
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.controller_client import ClientError, argument_spec, client_from_args
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.k8s_read import Query, ReadError, read, read_all
+from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.controller_action import ControllerAction
 
-ARGUMENT_SPEC = argument_spec(
+_ARGUMENT_SPEC = argument_spec(
     kind={"type": "str"},
     api_version={"type": "str", "default": "v1"},
     namespace={"type": "str"},
@@ -27,16 +27,12 @@ ARGUMENT_SPEC = argument_spec(
 _QUERY_KEYS = ("kind", "api_version", "namespace", "name", "label_selectors", "field_selectors")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = _ARGUMENT_SPEC
+    ARGUMENT_RULES = {"mutually_exclusive": [("kind", "queries")], "required_one_of": [("kind", "queries")]}
+    _VALID_ARGS = frozenset(_ARGUMENT_SPEC)
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("kind", "queries")],
-                                                        required_one_of=[("kind", "queries")])
+    def run_validated(self, result, args):
         try:
             if args.get("queries") is not None:
                 queries = {str(name): Query.from_dict(f"queries.{name}", raw) for name, raw in args["queries"].items()}
