@@ -16,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import (
     PlatformSpecError,
     normalize,
+    resources_errors,
     validate,
 )
 
@@ -41,6 +42,11 @@ def platform_spec_normalize(spec: Any, extra_known: Optional[Iterable[Any]] = No
         raise AnsibleFilterError("invalid platform spec:\n" + "\n".join(exc.errors)) from None
 
 
+def resources_block_errors(value: Any, name: str) -> list[str]:
+    """Problems of a chart's container resources variable, each naming the variable; empty when valid."""
+    return resources_errors(str(name), value)
+
+
 class FilterModule:
     """linkops.k8s_platform platform spec filters."""
 
@@ -48,4 +54,5 @@ class FilterModule:
         return {
             "platform_spec_errors": platform_spec_errors,
             "platform_spec_normalize": platform_spec_normalize,
+            "resources_block_errors": resources_block_errors,
         }

@@ -285,6 +285,38 @@ def parse_quantity(value: Any) -> Optional[Decimal]:
     return -result if sign == "-" else result
 
 
+def resources_errors(name: str, value: Any) -> list[str]:
+    """Problems of a container resources block ({requests, limits} of quantities), each naming `name`.
+
+    For role variables passed to charts (ingress_controller_resources, cert_manager_*_resources):
+    Helm would otherwise fail at install, after earlier steps changed the cluster.
+    """
+    if value is None or value == {}:
+        return []
+    if not isinstance(value, Mapping):
+        return [f"{name}: must be a dict with requests and/or limits"]
+    errors = [f"{name}.{key}: unknown key (requests, limits)" for key in value if key not in ("requests", "limits")]
+    amounts: dict[tuple[str, str], Decimal] = {}
+    for part in ("requests", "limits"):
+        block = value.get(part)
+        if block is None:
+            continue
+        if not isinstance(block, Mapping):
+            errors.append(f"{name}.{part}: must be a dict of resource name: quantity")
+            continue
+        for resource, quantity in block.items():
+            amount = parse_quantity(quantity)
+            if amount is None or amount < 0:
+                errors.append(f"{name}.{part}.{resource}: {quantity!r} is not a Kubernetes quantity (e.g. 100m, 128Mi)")
+            else:
+                amounts[(part, str(resource))] = amount
+    for (part, resource), amount in amounts.items():
+        limit = amounts.get(("limits", resource))
+        if part == "requests" and limit is not None and amount > limit:
+            errors.append(f"{name}.requests.{resource}: {value['requests'][resource]} is more than the limit {value['limits'][resource]}")
+    return errors
+
+
 # --------------------------------------------------------------------------------------
 # The schema
 # --------------------------------------------------------------------------------------

@@ -111,9 +111,11 @@ def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbo
     host_vars["cert_manager_release_name"] = "Bad_Release"
     host_vars["cert_manager_dns01"] = {"provider": "cloudflare"}  # ... no token
     host_vars["k8s_platform_apps"][0]["ingress"]["tls"]["issuer"] = "ghost-issuer"
+    host_vars["cert_manager_cainjector_resources"] = {"requests": {"cpu": "two"}, "limits": {"memory": "64Mi"}}
     result = run_playbook(playbook, host_vars)
     assert result.returncode != 0
     out = result.output
+    assert "cert_manager_cainjector_resources.requests.cpu: 'two' is not a Kubernetes quantity" in out, out
     assert "cert_manager_release_name: Bad_Release is not a valid release name" in out, out
     assert "cert_manager_dns01.cloudflare_api_token: required to create the Secret cert-manager-dns01-cloudflare" in out
     assert f"cert_manager_apps[0].ingress.tls.issuer: ClusterIssuer ghost-issuer is not created by this role (it creates: {unique_name}-selfsigned, {unique_name}-ca)" in out

@@ -211,6 +211,10 @@ def test_failed_release_is_explained(cluster, run_playbook, role_playbook, chart
         ({"ingress_controller_flavour": "haproxy"}, "ingress_controller_flavour"),
         ({"ingress_controller_service_type": "ClusterIP"}, "ingress_controller_service_type"),
         ({"ingress_controller_resources": {"limit": {"memory": "1Gi"}}}, "ingress_controller_resources"),
+        ({"ingress_controller_resources": {"requests": {"memory": "lots"}}},
+         "ingress_controller_resources.requests.memory: 'lots' is not a Kubernetes quantity"),
+        ({"ingress_controller_resources": {"requests": {"memory": "512Mi"}, "limits": {"memory": "256Mi"}}},
+         "ingress_controller_resources.requests.memory: 512Mi is more than the limit 256Mi"),
     ],
 )
 def test_bad_input_is_reported_before_anything_is_installed(cluster, run_playbook, role_playbook, release, extra, expected):
