@@ -29,7 +29,7 @@ from helpers import REPO_ROOT, VENV_BIN, ansible_playbook, write_inventory
 from specs import example_spec
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "unit"))
-from platform_spec.spec_helpers import BASE, slots  # noqa: E402  pylint: disable=wrong-import-position
+from platform_spec.spec_helpers import BASE, malformed_specs  # noqa: E402  pylint: disable=wrong-import-position
 
 SITE = REPO_ROOT / "playbooks" / "site.yml"
 WANTED = 500
@@ -50,39 +50,13 @@ never_valid = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=Fal
 plain = st.one_of(st.none(), st.booleans(), st.integers(-1000, 100000), st.text(alphabet="abcxyz-_.09 ", max_size=10))
 
 
-def malformed_specs(seeds: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        spec = copy.deepcopy(draw(st.sampled_from(seeds)))
-        for _step in range(draw(st.integers(min_value=1, max_value=3))):
-            spec_slots = slots(spec)
-            action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
-            container, key = draw(st.sampled_from(spec_slots))
-            if action == "replace":
-                container[key] = draw(never_valid)
-            elif action == "unknown-key":
-                suffix = draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))
-                if isinstance(container, dict) and container is not spec:
-                    container["zz_" + suffix] = draw(plain)
-                else:  # a top-level variable the inventory sets but the schema does not know
-                    spec["k8s_platform_zz_" + suffix] = draw(plain)
-            else:
-                lists = [c for c, _k in spec_slots if isinstance(c, list)]
-                if lists:
-                    draw(st.sampled_from(lists)).append(draw(never_valid))
-                else:
-                    spec["k8s_platform_apps"] = draw(never_valid)
-        return spec
-
-    return build()
-
-
 def _generate(seeds: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[str]]]:
     found: dict[str, tuple[dict[str, Any], list[str]]] = {}
 
+    # Top-level unknown keys keep the k8s_platform_ prefix: only those reach the spec from an inventory.
     @settings(max_examples=WANTED + 150, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(malformed_specs(seeds))
+    @given(malformed_specs(seeds, never_valid, plain, top_level_prefix="k8s_platform_zz_"))
     def collect(spec: dict[str, Any]) -> None:
         errors = validate(spec)
         assert errors, "a malformed spec validated clean"

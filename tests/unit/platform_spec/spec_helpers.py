@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A small valid spec and a path setter shared by the platform spec tests."""
+"""A small valid spec, a path setter and the malformed-spec strategy shared by the platform spec tests."""
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from typing import Any
+
+from hypothesis import strategies as st
 
 DELETE = object()
 
@@ -91,3 +94,34 @@ def slots(spec: Any) -> list[tuple[Any, Any]]:
 
     walk(spec)
     return found
+
+
+def malformed_specs(seeds: Sequence[dict[str, Any]], never_valid: st.SearchStrategy[Any], unknown_values: st.SearchStrategy[Any],
+                    top_level_prefix: str = "zz_") -> st.SearchStrategy[dict[str, Any]]:
+    """A seed with 1-3 mutations: a value replaced by one no field accepts (`never_valid`), an unknown key
+    (holding `unknown_values`; at the top level named `top_level_prefix` + suffix), or a bad list item."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        spec = copy.deepcopy(draw(st.sampled_from(list(seeds))))
+        for _step in range(draw(st.integers(min_value=1, max_value=3))):
+            spec_slots = slots(spec)
+            action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
+            container, key = draw(st.sampled_from(spec_slots))
+            if action == "replace":
+                container[key] = draw(never_valid)
+            elif action == "unknown-key":
+                suffix = draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))
+                if isinstance(container, dict) and container is not spec:
+                    container["zz_" + suffix] = draw(unknown_values)
+                else:
+                    spec[top_level_prefix + suffix] = draw(unknown_values)
+            else:
+                lists = [c for c, _k in spec_slots if isinstance(c, list)]
+                if lists:
+                    draw(st.sampled_from(lists)).append(draw(never_valid))
+                else:
+                    spec["k8s_platform_apps"] = draw(never_valid)
+        return spec
+
+    return build()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import normalize, validate
 
-from .spec_helpers import BASE, slots
+from .spec_helpers import BASE, malformed_specs, slots
 
 REPO = Path(__file__).resolve().parents[3]
 with open(REPO / "inventories" / "prod" / "group_vars" / "all" / "platform.yml", encoding="utf-8") as _handle:
@@ -41,27 +41,6 @@ anything = st.recursive(
 
 
 @st.composite
-def malformed_specs(draw: st.DrawFn) -> dict[str, Any]:
-    spec = copy.deepcopy(draw(st.sampled_from(SEEDS)))
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        spec_slots = slots(spec)
-        action = draw(st.sampled_from(["replace", "unknown-key", "append-bad"]))
-        container, key = draw(st.sampled_from(spec_slots))
-        if action == "replace":
-            container[key] = draw(never_valid)
-        elif action == "unknown-key":
-            target = container if isinstance(container, dict) else spec
-            target["zz_" + draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))] = draw(anything)
-        else:
-            lists = [c for c, _k in spec_slots if isinstance(c, list)]
-            if lists:
-                draw(st.sampled_from(lists)).append(draw(never_valid))
-            else:
-                spec["k8s_platform_apps"] = draw(never_valid)
-    return spec
-
-
-@st.composite
 def random_specs(draw: st.DrawFn) -> Any:
     """Valid seeds with random values of any type in random places, or plain random data."""
     if draw(st.booleans()):
@@ -74,7 +53,7 @@ def random_specs(draw: st.DrawFn) -> Any:
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(malformed_specs())
+@given(malformed_specs(SEEDS, never_valid, anything))
 def test_malformed_specs_always_get_a_message(spec: dict[str, Any]) -> None:
     errors = validate(spec)
     assert errors, "a malformed spec validated clean"
