@@ -96,10 +96,25 @@ def slots(spec: Any) -> list[tuple[Any, Any]]:
     return found
 
 
+# Maps of the schema whose keys are the user's (string to string): an extra key there is legal.
+FREE_FORM_MAPS = ("labels", "annotations", "parameters")
+
+
+def free_form_maps(spec: Any) -> set[int]:
+    """The ids of the spec's free-form maps (values of FREE_FORM_MAPS keys)."""
+    found: set[int] = set()
+    for container, key in slots(spec):
+        value = container[key]
+        if key in FREE_FORM_MAPS and isinstance(value, dict):
+            found.add(id(value))
+    return found
+
+
 def malformed_specs(seeds: Sequence[dict[str, Any]], never_valid: st.SearchStrategy[Any], unknown_values: st.SearchStrategy[Any],
                     top_level_prefix: str = "zz_") -> st.SearchStrategy[dict[str, Any]]:
     """A seed with 1-3 mutations: a value replaced by one no field accepts (`never_valid`), an unknown key
-    (holding `unknown_values`; at the top level named `top_level_prefix` + suffix), or a bad list item."""
+    (holding `unknown_values`; at the top level named `top_level_prefix` + suffix, and there too instead of
+    in a free-form map such as labels, where any key is legal), or a bad list item."""
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
@@ -112,7 +127,7 @@ def malformed_specs(seeds: Sequence[dict[str, Any]], never_valid: st.SearchStrat
                 container[key] = draw(never_valid)
             elif action == "unknown-key":
                 suffix = draw(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=6))
-                if isinstance(container, dict) and container is not spec:
+                if isinstance(container, dict) and container is not spec and id(container) not in free_form_maps(spec):
                     container["zz_" + suffix] = draw(unknown_values)
                 else:
                     spec[top_level_prefix + suffix] = draw(unknown_values)
