@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, status_of
+
 Obj = dict[str, Any]
 
 QUERY_KEYS = frozenset(("api_version", "kind", "namespace", "name", "label_selectors", "field_selectors"))
@@ -57,15 +59,6 @@ class Query:
         return f"{self.kind}.{self.api_version}"
 
 
-def _status(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, int) else None
-
-
-def _to_dict(value: Any) -> Obj:
-    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
-
-
 def read(client: Any, query: Query) -> Obj:
     """{"resources": [...], "api_found": bool} for one query."""
     try:
@@ -84,23 +77,17 @@ def read(client: Any, query: Query) -> Obj:
     try:
         if query.name:
             try:
-                return {"resources": [_to_dict(client.client.get(resource, name=query.name, **params))], "api_found": True}
+                return {"resources": [as_dict(client.client.get(resource, name=query.name, **params))], "api_found": True}
             except Exception as exc:
-                if _status(exc) == 404:
+                if status_of(exc) == 404:
                     return {"resources": [], "api_found": True}
                 raise
-        listing = _to_dict(client.client.get(resource, **params))
+        listing = as_dict(client.client.get(resource, **params))
     except Exception as exc:
-        status = _status(exc)
+        status = status_of(exc)
         detail = f"{status} {getattr(exc, 'reason', '')}".strip() if status is not None else f"{type(exc).__name__}: {exc}"
         raise ReadError(f"listing {query} failed: {detail}") from exc
-    items = []
-    for item in listing.get("items") or []:
-        item = dict(item)
-        item.setdefault("kind", query.kind)
-        item.setdefault("apiVersion", query.api_version)
-        items.append(item)
-    return {"resources": items, "api_found": True}
+    return {"resources": list_items(listing, query.kind, query.api_version), "api_found": True}
 
 
 def read_all(client: Any, queries: Mapping[str, Query]) -> dict[str, Obj]:

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, status_of
+
 Obj = dict[str, Any]
 
 
@@ -36,17 +38,6 @@ class LiveRead:
     not_served: set[str] = field(default_factory=set)
 
 
-def _status_of(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, int) else None
-
-
-def _to_dict(result: Any) -> Obj:
-    if hasattr(result, "to_dict"):
-        return result.to_dict()
-    return dict(result)
-
-
 def read_kinds(client: Any, kinds: Iterable[KindRef], namespace: str | None = None) -> LiveRead:
     """List every kind once (all namespaces unless `namespace`), keeping going past failures."""
     read = LiveRead()
@@ -64,9 +55,9 @@ def read_kinds(client: Any, kinds: Iterable[KindRef], namespace: str | None = No
             params: dict[str, Any] = {}
             if namespace and getattr(resource, "namespaced", False):
                 params["namespace"] = namespace
-            listing = _to_dict(client.get(resource, **params))
+            listing = as_dict(client.get(resource, **params))
         except Exception as exc:
-            status = _status_of(exc)
+            status = status_of(exc)
             if status in (401, 403):
                 reason = getattr(exc, "reason", "") or "Forbidden"
                 read.errors[key] = f"forbidden ({status} {reason}): the credentials may not list {kind_ref.kind}"
@@ -76,10 +67,5 @@ def read_kinds(client: Any, kinds: Iterable[KindRef], namespace: str | None = No
                 read.errors[key] = "not served by this cluster (CRD or API group not installed)"
                 continue
             raise
-        for item in listing.get("items") or []:
-            item = dict(item)
-            # List responses leave kind and apiVersion off their items.
-            item.setdefault("kind", kind_ref.kind)
-            item.setdefault("apiVersion", kind_ref.api_version)
-            read.objects.append(item)
+        read.objects.extend(list_items(listing, kind_ref.kind, kind_ref.api_version))
     return read

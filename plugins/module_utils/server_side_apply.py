@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, status_of
+
 Obj = dict[str, Any]
 
 # Metadata the API server sets on every write: not part of what the collection asks for.
@@ -116,11 +118,6 @@ def is_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bo
     return comparable(before) != comparable(after) or _ownership(before) != _ownership(after)
 
 
-def _status(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, int) else None
-
-
 def api_error_message(exc: BaseException) -> str:
     """The API server's own message (a conflict names each field and its manager)."""
     summary = getattr(exc, "summary", None)
@@ -130,7 +127,7 @@ def api_error_message(exc: BaseException) -> str:
         except Exception:  # pylint: disable=broad-except
             pass
     body = getattr(exc, "body", None)
-    status = _status(exc)
+    status = status_of(exc)
     if body:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
         try:
@@ -141,14 +138,6 @@ def api_error_message(exc: BaseException) -> str:
             pass
         return f"{status}: {text}"
     return str(exc)
-
-
-def _to_dict(value: Any) -> Obj:
-    if value is None:
-        return {}
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return dict(value)
 
 
 def _find_resource(client: Any, obj: Obj) -> Any:
@@ -170,9 +159,9 @@ def _find_resource(client: Any, obj: Obj) -> Any:
 
 def _read(dynamic: Any, resource: Any, name: str, namespace: str | None) -> Obj | None:
     try:
-        return _to_dict(dynamic.get(resource, name=name, namespace=namespace))
+        return as_dict(dynamic.get(resource, name=name, namespace=namespace))
     except Exception as exc:
-        if _status(exc) == 404:
+        if status_of(exc) == 404:
             return None
         raise
 
@@ -234,7 +223,7 @@ def apply_objects(
             params: Obj = {"field_manager": options.field_manager, "force_conflicts": options.force_conflicts}
             if options.dry_run:
                 params["dry_run"] = "All"
-            after = _to_dict(dynamic.server_side_apply(resource, body=obj, name=metadata["name"], namespace=namespace, **params))
+            after = as_dict(dynamic.server_side_apply(resource, body=obj, name=metadata["name"], namespace=namespace, **params))
             if options.wait and not options.dry_run:
                 after = _wait(dynamic, resource, after, options, clock, sleep)
         except ApplyInputError as exc:
@@ -244,7 +233,7 @@ def apply_objects(
             outcome.error = f"Failed to apply {label}: {exc}"
             return outcome
         except Exception as exc:  # API errors and connection failures alike: reported, not raised
-            status = _status(exc)
+            status = status_of(exc)
             reason = api_error_message(exc) if status is not None else f"{type(exc).__name__}: {exc}"
             outcome.error = f"Failed to apply {label}: {reason}"
             return outcome

@@ -320,6 +320,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import status_of
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.tls import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -358,11 +359,6 @@ def argument_spec():
     return spec
 
 
-def _status(exc):
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, int) else None
-
-
 def read_live_secret(module, namespace, name):
     """The Secret as a dict, or fail_json with a clear message."""
     module.requires("kubernetes")
@@ -371,7 +367,7 @@ def read_live_secret(module, namespace, name):
         resource = client.resource("Secret", "v1")
         result = client.get(resource, name=name, namespace=namespace)
     except Exception as exc:  # API errors carry a status; config errors do not
-        status = _status(exc)
+        status = status_of(exc)
         if status == 404:
             module.fail_json(msg=f"Secret {namespace}/{name} not found")
         if status in (401, 403):
