@@ -53,9 +53,17 @@ fi
 rm -f "$pytest_log"
 
 echo "[test] molecule: every scenario"
+# Molecule keeps each scenario's state (prepared, converged) in ~/.ansible/tmp/molecule.<hash of the
+# checkout directory's *name*>.<scenario>, and with an unmanaged driver `destroy` never resets it: a
+# later run from any checkout with the same directory name (every CI clone, /work/main) then skips
+# `prepare` ("instances already prepared") and converges on a cluster missing what prepare makes.
+# Each scenario gets a fresh state directory of its own instead.
 for scenario in molecule/*/molecule.yml; do
   name="$(basename "$(dirname "$scenario")")"
-  molecule test -s "$name" || { echo "[test] molecule scenario $name FAILED"; status=1; failures+=("molecule scenario $name"); }
+  molecule_state="$(mktemp -d "${TMPDIR:-/tmp}/linkops-molecule-$name.XXXXXX")"
+  MOLECULE_EPHEMERAL_DIRECTORY="$molecule_state" molecule test -s "$name" \
+    || { echo "[test] molecule scenario $name FAILED"; status=1; failures+=("molecule scenario $name"); }
+  rm -rf "$molecule_state"
 done
 
 echo "[test] demo: inventories/local converged twice with site.yml (second run changed=0)"
