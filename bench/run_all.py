@@ -287,6 +287,16 @@ def floor_seconds(workdir: Path) -> float:
     return measured([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", str(play)], base_env()).seconds
 
 
+def noop_play_seconds(workdir: Path, tasks: int) -> float:
+    """ansible-playbook of ``tasks`` debug tasks on one local host: what a converge that runs that many
+    tasks costs even if none of them did any work (a lower bound for it)."""
+    play = [{"hosts": "localhost", "gather_facts": False,
+             "tasks": [{"name": f"noop {i}", "ansible.builtin.debug": {"msg": "noop", "verbosity": 1}} for i in range(tasks)]}]
+    path = workdir / f"noop_{tasks}.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    return measured([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)], base_env()).seconds
+
+
 TASK_COST_REPEAT = 8
 TASK_COST_KINDS = {
     "ansible.builtin.debug (no module)": {"ansible.builtin.debug": {"msg": "x"}},
@@ -364,6 +374,11 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
                                           workdir, PLATFORM)
         platform_rows = [fmt_pair(p_first, before), fmt_pair(p_second, load())]
         print("\n".join(platform_rows), flush=True)
+        # The second runs are the ones with a target (2x) close to the floor of Ansible itself.
+        noop_floors = [(pair, noop_play_seconds(workdir, pair.tasks))
+                       for pair in ((() if site_failure else (second,)) + (p_second,))]
+        for pair, noop in noop_floors:
+            print(f"[bench] {pair.tasks} no-op tasks: {noop:.2f} s ({noop / pair.kubectl.seconds:.1f}x {pair.label} kubectl)", flush=True)
 
         audit_out = netpol_out = ""
         audit_s = netpol_s = 0.0
@@ -425,6 +440,10 @@ def main() -> int:  # pylint: disable=too-many-locals,too-many-statements
             lines += ["### Where the time goes", "",
                       f"- ansible-playbook floor, one debug task on localhost (median of 3 in this run): **{floor:.2f} s**, "
                       f"{floor / p_first.kubectl.seconds:.1f}x the platform.yml kubectl first run on its own."]
+            for pair, noop in noop_floors:
+                lines.append(f"- a play of {pair.tasks} no-op tasks (debug, skipped below verbosity 1), as many as {pair.label} ran: "
+                             f"**{noop:.1f} s = {noop / pair.kubectl.seconds:.1f}x** that run's kubectl; a converge of this many "
+                             "tasks cannot be faster than that, whatever its tasks do.")
             for pair in (*site_pairs, p_first, p_second):
                 rest = pair.ansible.seconds - pair.apply_seconds
                 lines.append(f"- {pair.label}: {pair.tasks} tasks; the {pair.apply_tasks} server-side apply task(s) took {pair.apply_seconds:.1f} s "

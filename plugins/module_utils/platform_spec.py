@@ -41,7 +41,10 @@ PSA_LEVELS = ("privileged", "baseline", "restricted")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName", "Headless")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 NODE_PORT_MIN, NODE_PORT_MAX = 30000, 32767
-RISKY_KINDS = ("wildcard", "escalate", "bind", "impersonate", "secrets")
+RISKY_KINDS = ("wildcard", "escalate", "bind", "impersonate", "secrets", "pod_exec")
+# Subresources that give a shell, a terminal or a tunnel into the namespace's pods (and so whatever
+# their tokens and mounted Secrets can reach): the risk kind "pod_exec".
+POD_EXEC_RESOURCES = ("pods/exec", "pods/attach", "pods/portforward", "pods/*")
 KNOWN_VERBS = (
     "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection",
     "escalate", "bind", "impersonate", "use", "approve", "sign", "*",
@@ -1004,6 +1007,8 @@ def _risks(rule: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     for res in _strs(_l(rule, "resources")):
         if res == "secrets" or res.startswith("secrets/"):
             found.append(("resources", res, "secrets"))
+        elif res in POD_EXEC_RESOURCES:
+            found.append(("resources", res, "pod_exec"))
     return found
 
 

@@ -82,7 +82,7 @@ def test_converge_verify_idempotence_check_mode_and_absent(cluster, run_playbook
     assert not can_i(cluster, ns, "api-sa", "get", "deployments.apps/other")
     assert not can_i(cluster, ns, "api-sa", "delete", "pods")
     assert not can_i(cluster, ns, "api-sa", "get", "secrets")
-    assert not can_i(cluster, ns, "api-sa", "create", "pods/exec")
+    assert not can_i(cluster, ns, "api-sa", "create", "pods", "--subresource=exec")  # "pods/exec" would mean the pod named exec
     assert can_i(cluster, ns, "certs-sa", "list", "secrets")
     assert not can_i(cluster, ns, "certs-sa", "watch", "secrets")
     assert can_i(cluster, ns, "operator", "list", "namespaces")
@@ -148,6 +148,8 @@ def test_verification_can_be_turned_off(cluster, run_playbook, role_playbook, na
          "rbac_apps[1].rbac.rules[0].resources: '*' is a risky permission (wildcard); refused unless rbac_apps[1].rbac.allow_risky lists 'wildcard'"),
         ({"rules": [{"resources": ["pods"], "verbs": ["*"]}]}, "rbac_apps[1].rbac.rules[0].verbs: '*' is a risky permission (wildcard)"),
         ({"rules": [{"resources": ["secrets"], "verbs": ["get"]}]}, "rbac_apps[1].rbac.rules[0].resources: 'secrets' is a risky permission (secrets)"),
+        ({"rules": [{"resources": ["pods/exec", "pods/portforward"], "verbs": ["create"]}]},
+         "rbac_apps[1].rbac.rules[0].resources: 'pods/portforward' is a risky permission (pod_exec)"),
         ({"cluster_rules": [{"api_groups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["escalate"]}]},
          "rbac_apps[1].rbac.cluster_rules[0].verbs: 'escalate' is a risky permission (escalate)"),
         ({"rules": [{"api_groups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["bind"]}]},
@@ -179,4 +181,17 @@ def test_an_allowed_risky_rule_is_applied(cluster, run_playbook, role_playbook, 
     assert result.returncode == 0, result.output
     role = cluster.get_json("role", "imp-role", "-n", namespace)
     assert json.dumps(role["rules"]) == json.dumps([{"apiGroups": [""], "resourceNames": ["x"], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}])
+    assert run_playbook(playbook, {"rbac_apps": [app], "rbac_state": "absent"}).returncode == 0
+
+
+def test_pod_exec_allowed_on_purpose_is_applied_and_proven(cluster, run_playbook, role_playbook, namespace):
+    """allow_risky: [pod_exec] lets a debugging app exec into its namespace's pods; the proof expects it granted."""
+    playbook = role_playbook("rbac")
+    app = {"name": "debugger", "namespace": namespace, "port": 80,
+           "rbac": {"allow_risky": ["pod_exec"], "rules": [{"resources": ["pods"], "verbs": ["get"]},
+                                                           {"resources": ["pods/exec"], "verbs": ["create"]}]}}
+    result = run_playbook(playbook, {"rbac_apps": [app], "rbac_verify_when": "always"})
+    assert result.returncode == 0, result.output
+    assert can_i(cluster, namespace, "debugger-sa", "create", "pods", "--subresource=exec")
+    assert not can_i(cluster, namespace, "debugger-sa", "create", "pods", "--subresource=attach")
     assert run_playbook(playbook, {"rbac_apps": [app], "rbac_state": "absent"}).returncode == 0
