@@ -20,6 +20,13 @@ def status_of(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
+def plain_json(_client: Any, data: Obj) -> Obj:
+    """Serializer for the dynamic client's requests (``client.get(resource, serializer=plain_json)``):
+    the decoded JSON as it came, instead of a ResourceInstance tree that ``to_dict()`` converts
+    back object by object (most of the time of a large list)."""
+    return data
+
+
 def as_dict(value: Any) -> Obj:
     """A client result (ResourceInstance, or a plain mapping) as a dict; None as {}."""
     if value is None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, status_of
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, plain_json, status_of
 
 Obj = dict[str, Any]
 
@@ -77,12 +77,12 @@ def read(client: Any, query: Query) -> Obj:
     try:
         if query.name:
             try:
-                return {"resources": [as_dict(client.client.get(resource, name=query.name, **params))], "api_found": True}
+                return {"resources": [as_dict(client.client.get(resource, name=query.name, serializer=plain_json, **params))], "api_found": True}
             except Exception as exc:
                 if status_of(exc) == 404:
                     return {"resources": [], "api_found": True}
                 raise
-        listing = as_dict(client.client.get(resource, **params))
+        listing = as_dict(client.client.get(resource, serializer=plain_json, **params))
     except Exception as exc:
         status = status_of(exc)
         detail = f"{status} {getattr(exc, 'reason', '')}".strip() if status is not None else f"{type(exc).__name__}: {exc}"

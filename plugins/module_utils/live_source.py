@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, status_of
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, plain_json, status_of
 
 Obj = dict[str, Any]
 
@@ -55,7 +55,7 @@ def read_kinds(client: Any, kinds: Iterable[KindRef], namespace: str | None = No
             params: dict[str, Any] = {}
             if namespace and getattr(resource, "namespaced", False):
                 params["namespace"] = namespace
-            listing = as_dict(client.get(resource, **params))
+            listing = as_dict(client.get(resource, serializer=plain_json, **params))
         except Exception as exc:
             status = status_of(exc)
             if status in (401, 403):

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, status_of
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, plain_json, status_of
 
 Obj = dict[str, Any]
 
@@ -159,7 +159,7 @@ def _find_resource(client: Any, obj: Obj) -> Any:
 
 def _read(dynamic: Any, resource: Any, name: str, namespace: str | None) -> Obj | None:
     try:
-        return as_dict(dynamic.get(resource, name=name, namespace=namespace))
+        return as_dict(dynamic.get(resource, name=name, namespace=namespace, serializer=plain_json))
     except Exception as exc:
         if status_of(exc) == 404:
             return None
@@ -220,7 +220,7 @@ def apply_objects(
             if getattr(resource, "namespaced", False) and not namespace:
                 raise ApplyInputError(f"{label}: a namespaced kind needs metadata.namespace")
             before = _read(dynamic, resource, metadata["name"], namespace)
-            params: Obj = {"field_manager": options.field_manager, "force_conflicts": options.force_conflicts}
+            params: Obj = {"field_manager": options.field_manager, "force_conflicts": options.force_conflicts, "serializer": plain_json}
             if options.dry_run:
                 params["dry_run"] = "All"
             after = as_dict(dynamic.server_side_apply(resource, body=obj, name=metadata["name"], namespace=namespace, **params))

@@ -52,6 +52,8 @@ class FakeClient:
         return FakeResource(kind, api_version, kind not in CLUSTER_SCOPED)
 
     def get(self, resource: FakeResource, **params: Any) -> dict[str, Any]:
+        # Like the dynamic client: a serializer turns the decoded JSON into the answer.
+        serializer = params.pop("serializer", lambda _client, data: data)
         self.list_calls[resource.kind] += 1
         self.get_params.append(dict(params))
         if params.get("name"):
@@ -67,7 +69,7 @@ class FakeClient:
             item.pop("kind", None)
             item.pop("apiVersion", None)
             items.append(item)
-        return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List", "items": items}
+        return serializer(self, {"apiVersion": resource.api_version, "kind": f"{resource.kind}List", "items": items})
 
 
 def fake_get_api_client(client: FakeClient, seen: Optional[list] = None):

@@ -219,6 +219,8 @@ class FakeClient:
         return FakeResource(kind, api_version)
 
     def get(self, resource, **params):
+        # Like the dynamic client: a serializer turns the decoded JSON into the answer.
+        serializer = params.pop("serializer", lambda _client, data: data)
         self.calls.append((resource.kind, params))
         if resource.kind in self.forbidden:
             raise Forbidden()
@@ -230,7 +232,7 @@ class FakeClient:
                 item.pop("kind")
                 item.pop("apiVersion", None)
                 items.append(item)
-        return {"items": items}
+        return serializer(self, {"items": items})
 
 
 def live_cluster():

@@ -32,7 +32,7 @@ class Dynamic:
         self.objects = objects
         self.calls = []
 
-    def get(self, resource, name=None, namespace=None, label_selector=None, field_selector=None):
+    def get(self, resource, name=None, namespace=None, label_selector=None, field_selector=None, serializer=None):
         self.calls.append((resource.kind, name, namespace, label_selector, field_selector))
         if resource.kind == "Secret":
             raise ApiException(403, "Forbidden")

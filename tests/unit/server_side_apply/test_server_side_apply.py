@@ -48,13 +48,13 @@ class Dynamic:
         self.calls = []
         self.conflict_on = None
 
-    def get(self, resource, name, namespace=None):
+    def get(self, resource, name, namespace=None, serializer=None):
         key = (resource.kind, namespace, name)
         if key not in self.store:
             raise ApiException(404, "Not Found", "not found")
         return copy.deepcopy(self.store[key])
 
-    def server_side_apply(self, resource, body, name, namespace, field_manager, force_conflicts, dry_run=None):
+    def server_side_apply(self, resource, body, name, namespace, field_manager, force_conflicts, dry_run=None, serializer=None):
         self.calls.append((resource.kind, name, field_manager, force_conflicts, dry_run))
         if self.conflict_on == name and not force_conflicts:
             raise ApiException(409, "Conflict", 'Apply failed with 1 conflict: conflict with "kubectl-edit": .data.level')
