@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, plain_json, status_of
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.api_results import as_dict, list_items, plain_json, status_of
 
 Obj = dict[str, Any]
 
@@ -157,6 +157,50 @@ def _find_resource(client: Any, obj: Obj) -> Any:
     raise AssertionError("unreachable")
 
 
+# A kind with this many objects in one namespace of the list is read with one LIST, not one GET each.
+LIST_FROM = 3
+
+
+class _Befores:
+    """The objects as they are before the apply: one LIST per (kind, namespace) that has at least
+    LIST_FROM objects in the list (a spec of 300 apps applies hundreds of Services to a handful of
+    namespaces), one GET for the rest. Each applied object replaces its entry, so an object that
+    comes twice in the list is compared with what the first apply left."""
+
+    def __init__(self, dynamic: Any, objects: Sequence[Obj]) -> None:
+        self.dynamic = dynamic
+        self.counts: dict[tuple[str, str, str | None], int] = {}
+        for obj in objects:
+            key = _group(obj, (obj.get("metadata") or {}).get("namespace"))
+            self.counts[key] = self.counts.get(key, 0) + 1
+        self.listed: dict[tuple[str, str, str | None], dict[str, Obj]] = {}
+
+    def get(self, resource: Any, obj: Obj, namespace: str | None) -> Obj | None:
+        key = _group(obj, namespace)
+        name = obj["metadata"]["name"]
+        if key not in self.listed and self.counts.get(key, 0) >= LIST_FROM:
+            try:
+                listing = as_dict(self.dynamic.get(resource, namespace=namespace, serializer=plain_json))
+            except Exception as exc:
+                if status_of(exc) not in (401, 403, 405):
+                    raise
+                self.counts[key] = 0  # may GET but not LIST: one GET each
+            else:
+                self.listed[key] = {item["metadata"]["name"]: item for item in list_items(listing, obj["kind"], obj["apiVersion"])}
+        if key in self.listed:
+            return self.listed[key].get(name)
+        return _read(self.dynamic, resource, name, namespace)
+
+    def applied(self, obj: Obj, namespace: str | None, after: Obj) -> None:
+        key = _group(obj, namespace)
+        if key in self.listed and not after.get("metadata", {}).get("deletionTimestamp"):
+            self.listed[key][obj["metadata"]["name"]] = after
+
+
+def _group(obj: Mapping[str, Any], namespace: str | None) -> tuple[str, str, str | None]:
+    return (str(obj.get("apiVersion")), str(obj.get("kind")), namespace)
+
+
 def _read(dynamic: Any, resource: Any, name: str, namespace: str | None) -> Obj | None:
     try:
         return as_dict(dynamic.get(resource, name=name, namespace=namespace, serializer=plain_json))
@@ -211,6 +255,7 @@ def apply_objects(
     """Apply each object in order; stop at the first failure (objects before it stay applied)."""
     outcome = ApplyOutcome()
     dynamic = client.client
+    befores = _Befores(dynamic, objects)
     for obj in objects:
         label = describe(obj)
         try:
@@ -219,13 +264,15 @@ def apply_objects(
             namespace = metadata.get("namespace") if getattr(resource, "namespaced", False) else None
             if getattr(resource, "namespaced", False) and not namespace:
                 raise ApplyInputError(f"{label}: a namespaced kind needs metadata.namespace")
-            before = _read(dynamic, resource, metadata["name"], namespace)
+            before = befores.get(resource, obj, namespace)
             params: Obj = {"field_manager": options.field_manager, "force_conflicts": options.force_conflicts, "serializer": plain_json}
             if options.dry_run:
                 params["dry_run"] = "All"
             after = as_dict(dynamic.server_side_apply(resource, body=obj, name=metadata["name"], namespace=namespace, **params))
             if options.wait and not options.dry_run:
                 after = _wait(dynamic, resource, after, options, clock, sleep)
+            if not options.dry_run:
+                befores.applied(obj, namespace, after)
         except ApplyInputError as exc:
             outcome.error = str(exc)
             return outcome

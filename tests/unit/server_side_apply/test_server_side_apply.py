@@ -48,7 +48,22 @@ class Dynamic:
         self.calls = []
         self.conflict_on = None
 
-    def get(self, resource, name, namespace=None, serializer=None):
+        self.reads = []
+        self.list_forbidden = False
+
+    def get(self, resource, name=None, namespace=None, serializer=None):
+        self.reads.append(("get" if name else "list", resource.kind, namespace))
+        if name is None:
+            if self.list_forbidden:
+                raise ApiException(403, "Forbidden", "may not list")
+            items = []
+            for (kind, item_namespace, _name), obj in self.store.items():
+                if kind == resource.kind and namespace in (None, item_namespace):
+                    item = copy.deepcopy(obj)
+                    item.pop("kind", None)  # list responses leave kind and apiVersion off their items
+                    item.pop("apiVersion", None)
+                    items.append(item)
+            return {"items": items}
         key = (resource.kind, namespace, name)
         if key not in self.store:
             raise ApiException(404, "Not Found", "not found")
@@ -107,6 +122,36 @@ def test_first_apply_changes_and_second_does_not():
     assert not second.changed
     assert second.as_result() == {"changed": False, "result": {"results": second.results}}
     assert client.client.calls[0][2:] == ("linkops.k8s_platform", False, None)
+
+
+def test_many_objects_of_one_kind_and_namespace_are_read_with_one_list():
+    client = Client()
+    objects = [cm(name=f"c{i}") for i in range(5)] + [{**cm(), "metadata": {"name": "other", "namespace": "data"}}]
+    assert apply_objects(client, objects, OPTIONS).changed
+    client.client.reads.clear()
+    second = apply_objects(client, objects, OPTIONS)
+    assert not second.changed and second.error is None
+    assert client.client.reads == [("list", "ConfigMap", "mlops"), ("get", "ConfigMap", "data")]
+    objects[2] = cm("debug", name="c2")
+    third = apply_objects(client, objects, OPTIONS)
+    assert [entry["changed"] for entry in third.results] == [False, False, True, False, False, False]
+
+
+def test_an_object_twice_in_the_list_is_compared_with_what_the_first_apply_left():
+    client = Client()
+    objects = [cm(name="a"), cm(name="b"), cm("debug"), cm("debug")]
+    outcome = apply_objects(client, objects, OPTIONS)
+    assert [entry["changed"] for entry in outcome.results] == [True, True, True, False]
+
+
+def test_a_kind_that_may_not_be_listed_is_read_one_get_each():
+    client = Client()
+    objects = [cm(name=f"c{i}") for i in range(3)]
+    apply_objects(client, objects, OPTIONS)
+    client.client.list_forbidden = True
+    client.client.reads.clear()
+    assert not apply_objects(client, objects, OPTIONS).changed
+    assert client.client.reads == [("list", "ConfigMap", "mlops")] + [("get", "ConfigMap", "mlops")] * 3
 
 
 def test_check_mode_sends_dry_run_and_detects_a_change_by_content():
