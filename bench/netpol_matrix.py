@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Time the full reachability matrix: the optimised model beside the naive reference.
 
 Generates, from a seed, a cluster of 500 pods (bare Pods and Deployment / StatefulSet /

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make the repository importable as ansible_collections.linkops.k8s_platform.
 
 The repository root is the collection. pytest imports it through a symlink tree at

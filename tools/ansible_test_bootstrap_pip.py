@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Offline stand-in for the pip bootstrap script ansible-test downloads.
 
 ansible-test creates an empty virtual environment and runs a cached `get_pip_<version>.py`

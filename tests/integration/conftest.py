@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures for tests against a real Kubernetes control plane.
 
 The cluster is the one `KUBECONFIG` points at when it is set (kind, k3d, a cloud cluster),

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The control plane under test is real: each of these fails against a mock or a bare API stub.
 
 - Deployment -> ReplicaSet -> Pods needs the controller manager; Running pods need the scheduler

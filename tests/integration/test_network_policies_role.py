@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The network_policies role on the real control plane.
 
 There is no CNI here: the API server validates and stores the NetworkPolicies, nothing enforces them.

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The rbac role on the real control plane: ServiceAccounts, Roles, bindings, ClusterRoles only when asked,
 SubjectAccessReview proof after apply, idempotence, check mode, absent, risky rules refused."""
 

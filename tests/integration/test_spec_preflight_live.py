@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bad platform specs through playbooks/site.yml on the real control plane.
 
 Each case must fail with its message (path included), never with a Python traceback, and

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The storage role on the real control plane: classes, claims bound by the real PV controller, growth and
 refusals, snapshot classes and schedule (RBAC proved with rbac_access), Velero, rules, restore, check mode, absent."""
 

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The workloads role on the real control plane: restricted-compliant rollouts admitted by Pod Security,
 PVC mounts, EndpointSlices behind the services role's Service, idempotence, check mode, absent,
 a Pod Security rejection explained, and bad input."""

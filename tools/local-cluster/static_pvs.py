@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Print static PersistentVolumes for every storage entry of an inventory's platform spec.
 
 The local control plane has no storage provisioner, so a claim would stay Pending and the pod

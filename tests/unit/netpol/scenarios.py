@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Conformance scenarios: policies plus the full expected matrix, reasoned from the spec.
 
 Each scenario's `truth` describes, in statements applied in order, every cell of

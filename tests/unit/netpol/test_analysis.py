@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The module's option handling (analysis.analyse) and the live read, with a fake client."""
 
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every scenario's full matrix through all three evaluation paths.
 
 1. the fast matrix (`NetpolModel.allowed_rows`, bitsets) for pod pairs, plus

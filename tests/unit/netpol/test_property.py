@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Random clusters and policies: the fast matrix, `evaluate` and the reference must agree.
 
 The conformance scenarios pin the semantics; this explores the combinations they do not

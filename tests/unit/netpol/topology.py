@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The conformance topology and a small truth-table language for the expected matrices.
 
 Modelled on the upstream Kubernetes e2e NetworkPolicy suite (test/e2e/network/netpol):

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests for plugins/module_utils/netpol_render.py and the network_policies filters:
 validation by path, rendered policies, and that the verification plan holds on the rendered
 policies (analysed offline by the netpol_reachability logic) and fails on a broken one."""
