@@ -14,6 +14,8 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.promtool import PromtoolResult, check_rule_groups
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ROLE = REPO_ROOT / "roles" / "monitoring"
 DASHBOARDS = sorted((ROLE / "files" / "dashboards").glob("*.json"))
@@ -47,10 +49,9 @@ def render_rules(cni: str = "none", ingress: str | None = None, alerts: dict | N
     return yaml.safe_load(text)
 
 
-def promtool_check(groups: list[dict], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    path = tmp_path / f"rules-{len(list(tmp_path.iterdir()))}.yaml"
-    path.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    return subprocess.run([promtool_binary(), "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
+def promtool_check(groups: list[dict]) -> PromtoolResult:
+    """The role's own check (module_utils/promtool, behind the promtool_check action) with the real promtool."""
+    return check_rule_groups(groups, promtool_binary(), timeout=60)
 
 
 def load_dashboard(path: Path) -> dict:
