@@ -15,7 +15,7 @@ version_added: 0.1.0
 author: LinkOps platform engineering (@linkops)
 description:
   - Runs C(promtool check rules), Prometheus' own rule parser, on the given rule groups, from the controller process
-    (an action plugin): the groups go to a private temporary file that is removed afterwards.
+    (an action plugin). The groups go to a private temporary file that is removed afterwards.
   - Fails when promtool cannot run (not on C(PATH), not executable) or when the rules do not parse; promtool's output is
     in RV(stdout) and RV(stderr) either way.
   - Never changes anything; runs the same in check mode.
