@@ -7,6 +7,8 @@ cleanup, each of which starts a module."""
 
 from __future__ import annotations
 
+import subprocess
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.promtool import check_rule_groups
@@ -26,7 +28,7 @@ class ActionModule(ControllerAction):
     def run_validated(self, result, args):
         if args["timeout"] < 1:
             raise AnsibleActionFail(f"promtool_check: timeout must be at least 1, got {args['timeout']}")
-        checked = check_rule_groups(args["rule_groups"], args["promtool"], args["timeout"])
+        checked = check_rule_groups(args["rule_groups"], subprocess.run, args["promtool"], args["timeout"])
         result.update(checked.as_dict())
         result["changed"] = False
         if not checked.ran:

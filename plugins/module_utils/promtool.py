@@ -35,9 +35,9 @@ class PromtoolResult:
         return {"ran": self.ran, "rc": self.rc, "stdout": self.stdout, "stderr": self.stderr}
 
 
-def check_rule_groups(groups: Sequence[Mapping[str, Any]], binary: str = "promtool", timeout: int = 120,
-                      run: Runner = subprocess.run) -> PromtoolResult:
-    """`promtool check rules` on a file holding `{"groups": groups}`."""
+def check_rule_groups(groups: Sequence[Mapping[str, Any]], run: Runner, binary: str = "promtool", timeout: int = 120) -> PromtoolResult:
+    """`promtool check rules` on a file holding `{"groups": groups}`; `run` is subprocess.run (or a
+    stand-in), given by the caller: the action plugin, which may start processes."""
     handle, path = tempfile.mkstemp(suffix=".rules.yaml")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -41,6 +41,7 @@ attributes:
     support: none
     description: Nothing to compare.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 """

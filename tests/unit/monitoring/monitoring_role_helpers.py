@@ -51,7 +51,7 @@ def render_rules(cni: str = "none", ingress: str | None = None, alerts: dict | N
 
 def promtool_check(groups: list[dict]) -> PromtoolResult:
     """The role's own check (module_utils/promtool, behind the promtool_check action) with the real promtool."""
-    return check_rule_groups(groups, promtool_binary(), timeout=60)
+    return check_rule_groups(groups, subprocess.run, promtool_binary(), timeout=60)
 
 
 def load_dashboard(path: Path) -> dict:

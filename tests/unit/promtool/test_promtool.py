@@ -24,7 +24,7 @@ def test_the_groups_reach_promtool_in_a_file_that_is_removed_afterwards():
         seen["content"] = yaml.safe_load(Path(argv[-1]).read_text(encoding="utf-8"))
         return subprocess.CompletedProcess(argv, 1, f"Checking {argv[-1]}\n  FAILED:\n", "bad expr\n")
 
-    result = check_rule_groups(GROUPS, "/opt/promtool", run=run)
+    result = check_rule_groups(GROUPS, run, "/opt/promtool")
     assert seen["argv"][:3] == ["/opt/promtool", "check", "rules"]
     assert seen["content"] == {"groups": GROUPS}
     assert not os.path.exists(seen["argv"][-1])
@@ -33,7 +33,7 @@ def test_the_groups_reach_promtool_in_a_file_that_is_removed_afterwards():
 
 
 def test_a_missing_binary_is_reported_not_raised():
-    result = check_rule_groups(GROUPS, "/nonexistent/promtool")
+    result = check_rule_groups(GROUPS, subprocess.run, "/nonexistent/promtool")
     assert not result.ran and not result.ok
     assert "/nonexistent/promtool" in result.stderr
 
@@ -50,5 +50,5 @@ def test_str_and_dict_subclasses_are_written():
         return subprocess.CompletedProcess(argv, 0, "SUCCESS", "")
 
     groups = [{TaggedStr("name"): TaggedStr("app"), "rules": [{"record": TaggedStr("x:y"), "expr": TaggedStr("up")}]}]
-    assert check_rule_groups(groups, run=run).ok
+    assert check_rule_groups(groups, run).ok
     assert seen["content"] == {"groups": [{"name": "app", "rules": [{"record": "x:y", "expr": "up"}]}]}
