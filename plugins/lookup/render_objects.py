@@ -12,14 +12,6 @@ make and change their own variables with set, but cannot change the host's.
 
 from __future__ import annotations
 
-import os
-
-from ansible.errors import AnsibleError, AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-from ansible.template import trust_as_template
-
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.manifests import ManifestError, parse_manifests
-
 DOCUMENTATION = r"""
 name: render_objects
 author: LinkOps platform engineering (@linkops)
@@ -52,6 +44,15 @@ _list:
   type: list
   elements: dict
 """
+
+
+import os
+
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.template import trust_as_template
+
+from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.manifests import ManifestError, parse_manifests
 
 
 class LookupModule(LookupBase):

@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LinkOps platform engineering
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""module_utils/manifests: what the render_objects lookup returns for rendered text."""
+"""plugin_utils/manifests: what the render_objects lookup returns for rendered text."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.manifests import ManifestError, parse_manifests
+from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.manifests import ManifestError, parse_manifests
 
 TEXT = """
 ---
