@@ -54,13 +54,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
+  - linkops.k8s_platform.read_only
 """
 
 EXAMPLES = r"""

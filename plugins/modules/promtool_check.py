@@ -33,13 +33,9 @@ options:
     description: Seconds promtool may take.
     type: int
     default: 120
+extends_documentation_fragment:
+  - linkops.k8s_platform.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Nothing to compare.
   platform:
     support: full
     platforms: posix

@@ -29,8 +29,8 @@ options:
         authenticated caller has).
       - V(user:NAME) or a bare V(NAME) is a user, with the group V(system:authenticated) (V(system:unauthenticated)
         for V(system:anonymous)), as C(kubectl auth can-i --as NAME) sees it.
+      - Required unless O(subjects) is given.
     type: str
-    required: true
   extra_groups:
     description:
       - More groups the subject belongs to (for example the groups an OIDC provider gives a user).
@@ -93,6 +93,14 @@ options:
       - Namespace to ask the namespaced risky requests in (O(expect_denied_risky)).
       - Defaults to the ServiceAccount's namespace for a ServiceAccount subject, else all namespaces.
     type: str
+  subjects:
+    description:
+      - Several subjects checked in one run, each a dict with the keys C(subject) (required), C(extra_groups),
+        C(expect_allowed), C(expect_denied), C(expect_denied_risky) and C(risky_namespace), as the options above.
+      - The module fails when any subject's expectations do not hold, with a table per subject.
+      - Mutually exclusive with O(subject).
+    type: list
+    elements: dict
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 requirements:
@@ -119,6 +127,14 @@ EXAMPLES = r"""
     expect_denied:
       - {verb: create, resource: pods/exec, namespace: prod, description: no shell in prod}
 
+- name: Several ServiceAccounts in one run
+  linkops.k8s_platform.rbac_access:
+    subjects:
+      - subject: system:serviceaccount:mlops:api-sa
+        expect_allowed: [{verb: list, resource: pods, namespace: mlops}]
+        expect_denied_risky: true
+      - subject: system:serviceaccount:mlops:worker-sa
+        expect_denied_risky: true
 - name: Prometheus may scrape /metrics
   linkops.k8s_platform.rbac_access:
     subject: system:serviceaccount:monitoring:prometheus
@@ -130,7 +146,7 @@ EXAMPLES = r"""
 RETURN = r"""
 subject:
   description: The user and groups the reviews were made for.
-  returned: always
+  returned: with O(subject)
   type: dict
   sample: {kind: ServiceAccount, user: "system:serviceaccount:mlops:mlops-platform-sa",
            groups: ["system:serviceaccounts", "system:serviceaccounts:mlops", "system:authenticated"]}
@@ -194,6 +210,12 @@ mismatch_table:
   description: RV(mismatches) as a plain-text table (also in the failure message).
   returned: when the API server was asked
   type: str
+subjects:
+  description: With O(subjects), one entry per subject, in order, with the keys C(subject), C(results), C(mismatches)
+    and C(mismatch_table) as above (RV(results) and RV(mismatches) then hold every subject's entries).
+  returned: with O(subjects)
+  type: list
+  elements: dict
 """
 
 import copy
@@ -226,33 +248,82 @@ REQUEST_SPEC = dict(
 )
 
 
-def argument_spec():
-    spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(
-        subject=dict(type="str", required=True),
+def subject_spec(subject_required: bool) -> dict:
+    """The options of one subject: top-level (with O(subject)) or an element of O(subjects)."""
+    return dict(
+        subject=dict(type="str", required=subject_required),
         extra_groups=dict(type="list", elements="str", default=[]),
         expect_allowed=dict(type="list", elements="dict", default=[], options=copy.deepcopy(REQUEST_SPEC)),
         expect_denied=dict(type="list", elements="dict", default=[], options=copy.deepcopy(REQUEST_SPEC)),
         expect_denied_risky=dict(type="bool", default=False),
         risky_namespace=dict(type="str"),
     )
+
+
+def argument_spec():
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    spec.update(subject_spec(subject_required=False))
+    spec.update(subjects=dict(type="list", elements="dict", options=subject_spec(subject_required=True)))
     return spec
 
 
-def main():
-    module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
+def planned(params: dict, where: str = "") -> tuple:
+    """(subject, expectations) of one subject's options; RBACInputError names ``where`` (subjects[i])."""
     try:
         subject = parse_subject(params["subject"], params["extra_groups"])
         expectations = expectations_from(params["expect_allowed"], params["expect_denied"])
         if params["expect_denied_risky"]:
             namespace = params["risky_namespace"] or subject_namespace(subject)
-            risky = expectations_from(expect_denied=risky_requests(namespace))
-            expectations.extend(risky)
+            expectations.extend(expectations_from(expect_denied=risky_requests(namespace)))
+    except RBACInputError as exc:
+        raise RBACInputError(f"{where}{exc}") from None
+    if not expectations:
+        raise RBACInputError(f"{where}nothing to check: give expect_allowed, expect_denied or expect_denied_risky")
+    return subject, expectations
+
+
+def main_many(module, client_factory) -> None:
+    """O(subjects): every subject planned (all input problems at once) before any review is asked."""
+    plans, problems = [], []
+    for index, entry in enumerate(module.params["subjects"]):
+        try:
+            plans.append(planned(entry, f"subjects[{index}]: "))
+        except RBACInputError as exc:
+            problems.append(str(exc))
+    if problems:
+        module.fail_json(msg="\n".join(problems))
+    if not plans:
+        module.fail_json(msg="subjects: nothing to check (an empty list)")
+    try:
+        client = client_factory(module=module)
+        evaluations = [check_access(client, subject, expectations) for subject, expectations in plans]
+    except ReviewError as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # connection and configuration errors
+        module.fail_json(msg=f"could not ask the API server: {exc}", exception=traceback.format_exc())
+    entries = [dict(subject=subject.to_dict(), results=evaluation.results, mismatches=evaluation.mismatches,
+                    mismatch_table=mismatch_table(evaluation.mismatches) if evaluation.mismatches else "")
+               for (subject, _expectations), evaluation in zip(plans, evaluations)]
+    mismatches = [m for entry in entries for m in entry["mismatches"]]
+    result = dict(changed=False, subjects=entries, results=[r for entry in entries for r in entry["results"]], mismatches=mismatches,
+                  mismatch_table="\n\n".join(entry["mismatch_table"] for entry in entries if entry["mismatch_table"]))
+    failing = [failure_message(subject, evaluation) for (subject, _e), evaluation in zip(plans, evaluations) if evaluation.mismatches]
+    if failing:
+        module.fail_json(msg=f"{len(failing)} of {len(plans)} subject(s) do not get the access expected:\n\n" + "\n\n".join(failing), **result)
+    module.exit_json(msg=f"all {len(result['results'])} access expectation(s) for {len(plans)} subject(s) hold", **result)
+
+
+def main():
+    module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True,
+                              mutually_exclusive=[("subject", "subjects")], required_one_of=[("subject", "subjects")])
+    params = module.params
+    if params["subjects"] is not None:
+        main_many(module, get_api_client)
+        return
+    try:
+        subject, expectations = planned(params)
     except RBACInputError as exc:
         module.fail_json(msg=str(exc))
-    if not expectations:
-        module.fail_json(msg="nothing to check: give expect_allowed, expect_denied or expect_denied_risky", subject=subject.to_dict())
 
     try:
         client = get_api_client(module=module)

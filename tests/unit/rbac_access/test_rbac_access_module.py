@@ -118,3 +118,53 @@ def test_bad_input_fails_before_asking(client, args, message):
     assert failed
     assert message in result["msg"]
     assert client.bodies == []
+
+
+def test_several_subjects_in_one_run(client):
+    failed, result = run_module(
+        module.main,
+        {
+            "subjects": [
+                {"subject": SA, "expect_allowed": [{"verb": "list", "resource": "pods", "namespace": "mlops"}], "expect_denied_risky": True},
+                {"subject": "group:developers", "expect_allowed": [{"verb": "get", "resource": "deployments.apps", "namespace": "dev"}]},
+            ]
+        },
+    )
+    assert not failed, result["msg"]
+    assert result["msg"] == "all 45 access expectation(s) for 2 subject(s) hold"
+    assert [entry["subject"]["user"] for entry in result["subjects"]] == [SA, None]
+    assert [len(entry["results"]) for entry in result["subjects"]] == [44, 1]
+    assert result["mismatches"] == [] and result["mismatch_table"] == ""
+
+
+def test_several_subjects_fail_with_a_table_per_failing_subject(client):
+    failed, result = run_module(
+        module.main,
+        {
+            "subjects": [
+                {"subject": SA, "expect_allowed": [{"verb": "list", "resource": "pods", "namespace": "mlops"}]},
+                {"subject": "group:developers", "expect_denied": [{"verb": "create", "resource": "pods/exec", "namespace": "dev"}]},
+            ]
+        },
+    )
+    assert failed
+    assert result["msg"].startswith("1 of 2 subject(s) do not get the access expected:\n\n1 of 1 access expectation(s) for group developers do not hold:")
+    assert [len(entry["mismatches"]) for entry in result["subjects"]] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ({"subjects": [{"subject": "system:serviceaccount:x"}, {"subject": "bob"}]},
+         "subjects[0]: subject: 'system:serviceaccount:x' is not system:serviceaccount:NAMESPACE:NAME\n"
+         "subjects[1]: nothing to check: give expect_allowed, expect_denied or expect_denied_risky"),
+        ({"subjects": []}, "subjects: nothing to check (an empty list)"),
+        ({"subject": "alice", "subjects": [{"subject": "bob", "expect_denied_risky": True}]}, "mutually exclusive: subject|subjects"),
+        ({}, "one of the following is required: subject, subjects"),
+    ],
+)
+def test_bad_subjects_fail_before_asking(client, args, message):
+    failed, result = run_module(module.main, args)
+    assert failed
+    assert message in result["msg"]
+    assert client.bodies == []
