@@ -31,13 +31,13 @@ options:
         for V(system:anonymous)), as C(kubectl auth can-i --as NAME) sees it.
       - Required unless O(subjects) is given.
     type: str
-  extra_groups:
+  extra_groups: &extra_groups
     description:
       - More groups the subject belongs to (for example the groups an OIDC provider gives a user).
     type: list
     elements: str
     default: []
-  expect_allowed:
+  expect_allowed: &expect_allowed
     description:
       - Requests the subject must be allowed to make.
     type: list
@@ -72,14 +72,14 @@ options:
       description:
         description: Why this expectation exists; shown in the mismatch table.
         type: str
-  expect_denied:
+  expect_denied: &expect_denied
     description:
       - Requests the subject must not be allowed to make. Same keys as O(expect_allowed).
     type: list
     elements: dict
     default: []
     suboptions: *request
-  expect_denied_risky:
+  expect_denied_risky: &expect_denied_risky
     description:
       - Also expect every request of the collection's risky list to be denied - reading Secrets (get, list, watch),
         pods/exec, pods/attach and pods/portforward (create), escalate and bind on Roles and ClusterRoles,
@@ -88,7 +88,7 @@ options:
         CustomResourceDefinitions.
     type: bool
     default: false
-  risky_namespace:
+  risky_namespace: &risky_namespace
     description:
       - Namespace to ask the namespaced risky requests in (O(expect_denied_risky)).
       - Defaults to the ServiceAccount's namespace for a ServiceAccount subject, else all namespaces.
@@ -101,6 +101,16 @@ options:
       - Mutually exclusive with O(subject).
     type: list
     elements: dict
+    suboptions:
+      subject:
+        description: Whom to ask about, as O(subject).
+        type: str
+        required: true
+      extra_groups: *extra_groups
+      expect_allowed: *expect_allowed
+      expect_denied: *expect_denied
+      expect_denied_risky: *expect_denied_risky
+      risky_namespace: *risky_namespace
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 requirements:
