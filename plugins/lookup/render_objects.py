@@ -52,7 +52,7 @@ from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.template import trust_as_template
 
-from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.manifests import ManifestError, parse_manifests
+from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.manifests import ManifestError, rendered_objects
 
 
 class LookupModule(LookupBase):
@@ -70,7 +70,7 @@ class LookupModule(LookupBase):
             text = trust_as_template(self._loader.get_text_file_contents(path))
             rendered = self._templar.copy_with_new_env(searchpath=searchpath).template(text, escape_backslashes=False)
             try:
-                objects.extend(parse_manifests(str(rendered), term))
+                objects.extend(rendered_objects(rendered, term))
             except ManifestError as exc:
                 raise AnsibleError(f"render_objects: {exc}") from None
         return objects

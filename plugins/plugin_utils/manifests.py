@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -33,3 +34,18 @@ def parse_manifests(text: str, source: str) -> list[dict[str, Any]]:
             raise ManifestError(f"{source}: document {index} rendered to a {type(document).__name__}, not a mapping: {str(document)[:80]!r}")
         objects.append(document)
     return objects
+
+
+def rendered_objects(rendered: Any, source: str) -> list[dict[str, Any]]:
+    """What a template render gave, as objects. Ansible renders with Jinja's native types: a template
+    with no output gives None (no objects), one made of a single expression may give that
+    expression's value (a mapping, or a list of them) instead of text."""
+    if rendered is None:
+        return []
+    if isinstance(rendered, str):
+        return parse_manifests(str(rendered), source)  # an exact str: libyaml refuses the subclasses Ansible tags values with
+    if isinstance(rendered, Mapping):
+        return [dict(rendered)]
+    if isinstance(rendered, list) and all(isinstance(item, Mapping) for item in rendered):
+        return [dict(item) for item in rendered]
+    raise ManifestError(f"{source} rendered to a {type(rendered).__name__}, not YAML text or mappings: {str(rendered)[:80]!r}")

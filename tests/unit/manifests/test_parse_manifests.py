@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.manifests import ManifestError, parse_manifests
+from ansible_collections.linkops.k8s_platform.plugins.plugin_utils.manifests import ManifestError, parse_manifests, rendered_objects
 
 TEXT = """
 ---
@@ -46,3 +46,12 @@ def test_nothing_rendered_is_an_empty_list():
 def test_bad_renders_name_the_template_and_document(text, fragment):
     with pytest.raises(ManifestError, match=fragment):
         parse_manifests(text, "x.j2")
+
+
+def test_native_render_results():
+    assert rendered_objects(None, "empty.j2") == []
+    assert rendered_objects("kind: A\n", "t.j2") == [{"kind": "A"}]
+    assert rendered_objects({"kind": "A"}, "t.j2") == [{"kind": "A"}]
+    assert rendered_objects([{"kind": "A"}, {"kind": "B"}], "t.j2") == [{"kind": "A"}, {"kind": "B"}]
+    with pytest.raises(ManifestError, match="t.j2 rendered to a int"):
+        rendered_objects(3, "t.j2")
