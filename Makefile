@@ -32,16 +32,20 @@ collection-link:
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@[ -e $(COLLECTION_LINK) ] || ln -s $(ROOT) $(COLLECTION_LINK)
 
+.PHONY: system-packages
+system-packages: ## install the Debian packages the suite and the real node need (as root; no-op when present)
+	@bash tools/system-packages.sh
+
 .PHONY: binaries
-binaries: ## build the local control plane's binaries (cached outside the clone)
+binaries: ## build the local cluster's binaries (cached outside the clone)
 	@bash tools/local-cluster/build.sh >/dev/null
 
 .PHONY: cluster-up
-cluster-up: ## start the local control plane (etcd, apiserver, controller-manager, scheduler, kwok)
+cluster-up: system-packages ## start the local cluster: control plane and a real node (LINKOPS_REAL_NODE=0: kwok nodes only)
 	@bash $(CLUSTER) up >/dev/null
 
 .PHONY: cluster-down
-cluster-down: ## stop the local control plane and remove its state
+cluster-down: ## stop the local cluster and its node, and remove their state
 	@bash $(CLUSTER) down
 
 .PHONY: kubeconfig
@@ -49,11 +53,11 @@ kubeconfig: ## print the local cluster's kubeconfig path (use with make -s)
 	@bash $(CLUSTER) kubeconfig
 
 .PHONY: demo
-demo: venv collection-link binaries ## bring up a cluster (or use $KUBECONFIG) and converge site.yml twice
+demo: system-packages venv collection-link binaries ## bring up a cluster (or use $KUBECONFIG) and converge site.yml twice
 	@bash tools/demo.sh
 
 .PHONY: test
-test: venv collection-link binaries ## the whole suite: unit, integration, molecule (starts the local cluster unless $KUBECONFIG is set)
+test: system-packages venv collection-link binaries ## the whole suite: unit, integration, molecule, end-to-end (starts local clusters unless $KUBECONFIG is set)
 	@bash tools/run-tests.sh $(PYTEST_ARGS)
 
 .PHONY: unit

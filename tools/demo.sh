@@ -22,7 +22,9 @@ if bash tools/local-cluster/cluster.sh status 2>/dev/null && [[ "$KUBECONFIG" ==
   kubectl apply --server-side --field-manager=linkops-demo -f tests/fixtures/crds/ >/dev/null
   kubectl wait --for=condition=Established crd --all --timeout=60s >/dev/null
   # No storage provisioner either: static PersistentVolumes for the spec's claims.
-  python tools/local-cluster/static_pvs.py inventories/local/group_vars/all/platform.yml |
+  # Their folders live in the real node's state, which `make cluster-down` removes.
+  python tools/local-cluster/static_pvs.py inventories/local/group_vars/all/platform.yml \
+    "${LINKOPS_CACHE_DIR:-$HOME/.cache/linkops-k8s-platform}/node/run/volumes" |
     kubectl apply --server-side --field-manager=linkops-demo -f - >/dev/null
 fi
 

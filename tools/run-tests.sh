@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# The whole suite: unit tests, integration tests and Molecule scenarios on a real control plane.
+# The whole suite, in three tiers:
+#   1. unit, integration, reliability (pytest) and Molecule on a real control plane whose nodes are
+#      kwok's (fast: the API server's behaviour is what they test);
+#   2. the demo (site.yml twice, second run changed=0) and the end-to-end tier (tests/e2e) on a
+#      real node: packets, DNS answers, the dns role against the real CoreDNS;
+#   3. the real node's teardown, checked to leave nothing behind.
 #
-# With KUBECONFIG set, everything runs against that cluster. Otherwise a fresh local control plane
-# (tools/local-cluster; name linkops-test, port 6445 unless LINKOPS_CLUSTER_NAME /
-# LINKOPS_APISERVER_PORT say otherwise) is started, and removed at the end (LINKOPS_KEEP_CLUSTER=1 keeps it).
-# Arguments are passed to pytest.
+# With KUBECONFIG set, tiers 1 and 2 run against that cluster (the end-to-end tier's node checks
+# need the local real node and say so). Otherwise the local clusters of tools/local-cluster are
+# started (name linkops-test, port 6445 unless LINKOPS_CLUSTER_NAME / LINKOPS_APISERVER_PORT say
+# otherwise) and removed at the end (LINKOPS_KEEP_CLUSTER=1 keeps the last one).
+# Arguments are passed to the first pytest run.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +30,8 @@ else
   export LINKOPS_APISERVER_PORT="${LINKOPS_APISERVER_PORT:-6445}"
   bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true
   started_here=1
-  KUBECONFIG="$(bash tools/local-cluster/cluster.sh up)"
+  # Tier 1 on kwok nodes; the clusters the integration and reliability tests start are too.
+  KUBECONFIG="$(LINKOPS_REAL_NODE=0 bash tools/local-cluster/cluster.sh up)"
   export KUBECONFIG
 fi
 export K8S_PLATFORM_KUBECONFIG="$KUBECONFIG"
@@ -42,7 +49,7 @@ failures=()
 pytest_log="$(mktemp)"
 echo "[test] pytest: unit, integration and reliability"
 set +e
-python -m pytest tests/unit tests/integration tests/reliability -q -rfE -p no:cacheprovider -n 2 --dist loadfile "$@" 2>&1 | tee "$pytest_log"
+LINKOPS_REAL_NODE=0 python -m pytest tests/unit tests/integration tests/reliability -q -rfE -p no:cacheprovider -n 2 --dist loadfile "$@" 2>&1 | tee "$pytest_log"
 pytest_status="${PIPESTATUS[0]}"
 set -e
 if ((pytest_status != 0)); then
@@ -66,8 +73,27 @@ for scenario in molecule/*/molecule.yml; do
   rm -rf "$molecule_state"
 done
 
+if [[ -n "$started_here" ]]; then
+  echo "[test] tier 2: the same cluster name again, now with the real node"
+  bash tools/local-cluster/cluster.sh down >/dev/null
+  KUBECONFIG="$(bash tools/local-cluster/cluster.sh up)"
+  export KUBECONFIG K8S_PLATFORM_KUBECONFIG="$KUBECONFIG"
+fi
+
 echo "[test] demo: inventories/local converged twice with site.yml (second run changed=0)"
-bash tools/demo.sh || { echo "[test] make demo FAILED"; status=1; failures+=("demo (tools/demo.sh)"); }
+if bash tools/demo.sh; then
+  echo "[test] end-to-end tier (tests/e2e) on the converged demo"
+  python -m pytest tests/e2e -q -rfE -p no:cacheprovider --ignore tests/e2e/test_teardown.py ||
+    { status=1; failures+=("end-to-end tier (tests/e2e)"); }
+else
+  echo "[test] make demo FAILED"; status=1; failures+=("demo (tools/demo.sh)")
+fi
+
+if [[ -n "$started_here" && -z "${LINKOPS_KEEP_CLUSTER:-}" ]]; then
+  echo "[test] tier 3: the real node's teardown leaves nothing behind"
+  python -m pytest tests/e2e/test_teardown.py -q -rfE -p no:cacheprovider ||
+    { status=1; failures+=("teardown (tests/e2e/test_teardown.py)"); }
+fi
 
 if ((status == 0)); then
   echo "[test] all suites passed"

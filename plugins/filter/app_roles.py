@@ -20,7 +20,12 @@ from typing import Any, Optional
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import namespaces_for_apps, normalize, validate
+from ansible_collections.linkops.k8s_platform.plugins.module_utils.platform_spec import (
+    namespaces_for_apps,
+    normalize,
+    stand_in_workload,
+    validate,
+)
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.rbac_access import risky_requests
 
 # The fields of an app each role validates and renders from. Every role keeps the fields that decide
@@ -53,6 +58,7 @@ def app_role_spec(
     namespaces_var: str = "k8s_platform_namespaces",
     platform_name: Optional[str] = None,
     environment: Optional[str] = None,
+    stand_in_image: Optional[str] = None,
 ) -> dict[str, Any]:
     """Validate and normalise the apps for one role.
 
@@ -74,7 +80,10 @@ def app_role_spec(
     errors += [_rename(message, apps_var, namespaces_var) for message in validate(spec)]
     if errors:
         return {"errors": errors, "apps": []}
-    return {"errors": [], "apps": normalize(spec)["k8s_platform_apps"]}
+    normalised = normalize(spec)["k8s_platform_apps"]
+    if stand_in_image and role == "workloads":
+        normalised = [{**app, "workload": stand_in_workload(app["workload"], stand_in_image)} for app in normalised]
+    return {"errors": [], "apps": normalised}
 
 
 # --------------------------------------------------------------------------------------

@@ -1508,6 +1508,31 @@ def _norm_probe(probe: Mapping[str, Any], default_port: Optional[int]) -> dict[s
     }
 
 
+def stand_in_workload(workload: Mapping[str, Any], image: str) -> dict[str, Any]:
+    """A normalised workload that runs `image` as agnhost netexec instead of the app's own image.
+
+    For clusters that cannot pull the apps' images (a local test cluster): the pod keeps its
+    labels, ports, probes, volumes and security context, and answers HTTP on its first TCP port
+    and UDP on its first UDP port, so Services, DNS and NetworkPolicies carry real traffic. An
+    exec probe would run the app's own command, which the stand-in lacks: it becomes a TCP probe
+    on the first port.
+    """
+    out = dict(workload)
+    ports = workload.get("container_ports") or []
+    tcp = next((p["container_port"] for p in ports if p["protocol"] == "TCP"), 8080)
+    udp = next((p["container_port"] for p in ports if p["protocol"] == "UDP"), -1)
+    out["image"] = image
+    out["command"] = ["/agnhost"]
+    out["args"] = ["netexec", f"--http-port={tcp}", f"--udp-port={udp}"]
+    probes = {}
+    for kind, probe in (workload.get("probes") or {}).items():
+        if probe and probe.get("type") == "exec":
+            probe = {**probe, "type": "tcp", "port": tcp, "command": None}
+        probes[kind] = probe
+    out["probes"] = probes
+    return out
+
+
 def _norm_workload(app: Mapping[str, Any], ports: list[dict[str, Any]], service: dict[str, Any], rbac: dict[str, Any],
                    storage: list[dict[str, Any]], labels: dict[str, str], selector: dict[str, str],
                    annotations: dict[str, str], metrics: dict[str, Any]) -> dict[str, Any]:

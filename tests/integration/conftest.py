@@ -12,68 +12,24 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CLUSTER_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "cluster.sh"
-BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
-VENV_BIN = Path(sys.executable).parent
-
-
-def _bin_dir() -> str:
-    return subprocess.run(["bash", str(BUILD_SCRIPT), "--print"], check=True, capture_output=True, text=True).stdout.strip()
-
-
-@dataclass(frozen=True)
-class Cluster:
-    kubeconfig: str
-    bin_dir: str
-    local: bool
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ)
-        env["KUBECONFIG"] = self.kubeconfig
-        env["K8S_PLATFORM_KUBECONFIG"] = self.kubeconfig
-        env["PATH"] = os.pathsep.join([str(VENV_BIN), self.bin_dir, env.get("PATH", "")])
-        env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO_ROOT / ".collections")
-        env["ANSIBLE_FORCE_COLOR"] = "0"
-        env["ANSIBLE_NOCOLOR"] = "1"
-        env.update(extra)
-        return env
-
-    def kubectl(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [os.path.join(self.bin_dir, "kubectl"), *args],
-            env=self.env(),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=check,
-            timeout=120,
-        )
-
-    def get_json(self, *args: str) -> dict:
-        return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
-
-    def exists(self, *args: str) -> bool:
-        return self.kubectl("get", *args, check=False).returncode == 0
+from k8s_cluster import CLUSTER_SCRIPT, REPO_ROOT, VENV_BIN, Cluster, PlaybookRun, bin_dir
 
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
-    bin_dir = _bin_dir()
+    bin_dir_path = bin_dir()
     external = os.environ.get("KUBECONFIG", "")
     if external:
-        yield Cluster(kubeconfig=external, bin_dir=bin_dir, local=False)
+        yield Cluster(kubeconfig=external, bin_dir=bin_dir_path, local=False)
         return
     started = subprocess.run(["bash", str(CLUSTER_SCRIPT), "status"]).returncode != 0
     result = subprocess.run(["bash", str(CLUSTER_SCRIPT), "up"], capture_output=True, text=True)
@@ -81,7 +37,7 @@ def cluster() -> Iterator[Cluster]:
         pytest.fail(f"the local control plane did not start:\n{result.stderr}")
     kubeconfig = result.stdout.strip().splitlines()[-1]
     try:
-        yield Cluster(kubeconfig=kubeconfig, bin_dir=bin_dir, local=True)
+        yield Cluster(kubeconfig=kubeconfig, bin_dir=bin_dir_path, local=True)
     finally:
         if started and not os.environ.get("LINKOPS_KEEP_CLUSTER"):
             subprocess.run(["bash", str(CLUSTER_SCRIPT), "down"], capture_output=True)
@@ -146,27 +102,6 @@ def role_playbook(tmp_path: Path):
         return path
 
     return make
-
-
-@dataclass
-class PlaybookRun:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def recap(self) -> dict[str, int]:
-        """Totals over the PLAY RECAP lines (ok, changed, failed, ...)."""
-        totals: dict[str, int] = {}
-        for line in self.stdout.splitlines():
-            if " : ok=" not in line:
-                continue
-            for key, value in re.findall(r"(\w+)=(\d+)", line):
-                totals[key] = totals.get(key, 0) + int(value)
-        return totals
 
 
 @pytest.fixture

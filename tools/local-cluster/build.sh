@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
 
 cache_dir="${LINKOPS_CACHE_DIR:-$HOME/.cache/linkops-k8s-platform}"
-bin_dir="$cache_dir/bin/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_prometheus-${PROMETHEUS_VERSION}"
+bin_dir="$cache_dir/bin/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_prometheus-${PROMETHEUS_VERSION}_coredns-${COREDNS_VERSION}_kube-router-${KUBE_ROUTER_VERSION}"
 src_dir="$cache_dir/src"
 
 if [[ "${1:-}" == "--print" ]]; then
@@ -68,9 +68,9 @@ have_all() {
 }
 
 build_kubernetes() {
-  have_all kube-apiserver kube-controller-manager kube-scheduler kubectl && return 0
+  have_all kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy agnhost && return 0
   require_go "Kubernetes $K8S_VERSION"
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (slow when cold)"
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy, agnhost $K8S_VERSION (slow when cold)"
   local wrapper="$src_dir/kubernetes-$K8S_VERSION" upstream_mod staging_version minor
   upstream_mod="$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")"
   new_wrapper "$wrapper" k8s.io/kubernetes "$K8S_VERSION"
@@ -92,7 +92,10 @@ build_kubernetes() {
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
-    k8s.io/kubernetes/cmd/kubectl)
+    k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy \
+    k8s.io/kubernetes/test/images/agnhost)
 }
 
 build_etcd() {
@@ -134,16 +137,39 @@ build_promtool() {
   (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/promtool" github.com/prometheus/prometheus/cmd/promtool)
 }
 
+build_coredns() {
+  have_all coredns && return 0
+  require_go "CoreDNS $COREDNS_VERSION"
+  log "building CoreDNS $COREDNS_VERSION"
+  local wrapper="$src_dir/coredns-$COREDNS_VERSION"
+  new_wrapper "$wrapper" github.com/coredns/coredns "$COREDNS_VERSION"
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" \
+    -o "$bin_dir/coredns" github.com/coredns/coredns)
+}
+
+build_kube_router() {
+  have_all kube-router && return 0
+  require_go "kube-router $KUBE_ROUTER_VERSION"
+  log "building kube-router $KUBE_ROUTER_VERSION"
+  local wrapper="$src_dir/kube-router-$KUBE_ROUTER_VERSION"
+  new_wrapper "$wrapper" github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER_VERSION"
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/kube-router" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+}
+
 targets=("${@:-all}")
 for target in "${targets[@]}"; do
   case "$target" in
-    all) build_etcd; build_kwok; build_helm; build_kubernetes; build_promtool ;;
+    all) build_etcd; build_kwok; build_helm; build_kubernetes; build_promtool; build_coredns; build_kube_router ;;
+    node) build_kubernetes; build_coredns; build_kube_router ;;
+    coredns) build_coredns ;;
+    kube-router) build_kube_router ;;
     kubernetes) build_kubernetes ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
     helm) build_helm ;;
     promtool) build_promtool ;;
-    *) log "ERROR: unknown target '$target' (all, kubernetes, etcd, kwok, helm, promtool)"; exit 2 ;;
+    *) log "ERROR: unknown target '$target' (all, node, kubernetes, etcd, kwok, helm, promtool, coredns, kube-router)"; exit 2 ;;
   esac
 done
 echo "$bin_dir"

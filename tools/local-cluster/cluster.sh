@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# A real local Kubernetes control plane without Docker: upstream etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler and a kwok controller (fake kubelets), started by
-# kwokctl's binary runtime from binaries build.sh compiled, bound to 127.0.0.1 only.
+# A real local Kubernetes cluster without Docker: upstream etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler and a kwok controller, started by kwokctl's binary
+# runtime from binaries build.sh compiled, bound to 127.0.0.1 only; then, by default, a real node
+# (node.sh: containerd, CNI, kubelet, kube-proxy, kube-router, CoreDNS) and any kwok fake nodes.
 #
-#   cluster.sh up          build what is missing, start the cluster, add fake nodes, wait ready
+#   cluster.sh up          build what is missing, start the cluster and its nodes, wait ready
 #   cluster.sh down        stop every process the cluster started and remove its state
 #   cluster.sh kubeconfig  print the kubeconfig path (nothing else)
 #   cluster.sh status      exit 0 when the API server answers /readyz
@@ -11,17 +12,28 @@
 # Environment:
 #   LINKOPS_CLUSTER_NAME     kwokctl cluster name (default linkops)
 #   LINKOPS_APISERVER_PORT   fixed kube-apiserver port (default 6443; keep it outside 10001-32767)
-#   LINKOPS_FAKE_NODES       number of kwok fake nodes (default 2)
+#   LINKOPS_REAL_NODE        1 (default): start the real node (root only; one per machine); 0: none
+#   LINKOPS_FAKE_NODES       number of kwok fake nodes (default 0 beside a real node, else 2); the
+#                            kwok controller manages only these, never the real node
 #   LINKOPS_CACHE_DIR        where binaries and cluster state live (default ~/.cache/linkops-k8s-platform)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
+source "$here/network.env"
 
 cache_dir="${LINKOPS_CACHE_DIR:-$HOME/.cache/linkops-k8s-platform}"
 cluster_name="${LINKOPS_CLUSTER_NAME:-linkops}"
 apiserver_port="${LINKOPS_APISERVER_PORT:-6443}"
-fake_nodes="${LINKOPS_FAKE_NODES:-2}"
+real_node="${LINKOPS_REAL_NODE:-1}"
+if [[ "$real_node" == 1 ]]; then
+  fake_nodes="${LINKOPS_FAKE_NODES:-0}"
+  # The `kubernetes` Service's endpoint: pods reach the API server at the node's address.
+  advertise_address="$NODE_IP"
+else
+  fake_nodes="${LINKOPS_FAKE_NODES:-2}"
+  advertise_address=127.0.0.1
+fi
 export KWOK_WORKDIR="$cache_dir/kwok"
 cluster_dir="$KWOK_WORKDIR/clusters/$cluster_name"
 kubeconfig="$cluster_dir/kubeconfig.yaml"
@@ -73,6 +85,8 @@ options:
   kwokControllerBinary: $bins/kwok
   etcdBinary: $bins/etcd
   kubectlBinary: $bins/kubectl
+  # In-cluster clients dial the kubernetes Service's IP, and the node's address.
+  kubeApiserverCertSANs: ["$KUBERNETES_SERVICE_IP", "$NODE_IP", kubernetes.default.svc.$CLUSTER_DOMAIN]
 EOF
 }
 
@@ -88,6 +102,7 @@ wait_ready() {
 
 add_fake_nodes() {
   local i name
+  ((fake_nodes > 0)) || return 0
   for ((i = 0; i < fake_nodes; i++)); do
     name="kwok-node-$i"
     kubectl_local apply --server-side --field-manager=linkops-local-cluster -f - >/dev/null <<EOF
@@ -112,7 +127,7 @@ status:
   phase: Running
 EOF
   done
-  if ! kubectl_local wait --for=condition=Ready node --all --timeout=60s >/dev/null; then
+  if ! kubectl_local wait --for=condition=Ready node -l type=kwok --timeout=60s >/dev/null; then
     dump_logs
     die "the kwok fake nodes did not become Ready"
   fi
@@ -133,6 +148,9 @@ cmd_up() {
   if is_ready; then
     log "cluster '$cluster_name' already up: $kubeconfig"
     add_fake_nodes
+    if [[ "$real_node" == 1 ]] && ! bash "$here/node.sh" running "$cluster_dir"; then
+      bash "$here/node.sh" up "$cluster_dir"
+    fi
     echo "$kubeconfig"
     return 0
   fi
@@ -150,12 +168,21 @@ cmd_up() {
   write_config "$bins"
   log "starting cluster '$cluster_name' (Kubernetes $K8S_VERSION) on 127.0.0.1:$apiserver_port"
   # kwokctl looks for kubectl on PATH before its config.
+  # kwokctl v0.8.0 indexes its per-component patches by the position of a component's first
+  # --extra-args: each component's first argument must come in the order of first appearance.
   if ! PATH="$bins:$PATH" "$bins/kwokctl" create cluster \
     --name "$cluster_name" \
     --config "$cache_dir/kwokctl-$cluster_name.yaml" \
     --kubeconfig "" \
-    --extra-args "kube-apiserver=advertise-address=127.0.0.1" \
+    --extra-args "kube-apiserver=advertise-address=$advertise_address" \
     --extra-args "kube-controller-manager=use-service-account-credentials=true" \
+    --extra-args "kwok-controller=manage-all-nodes=false" \
+    --extra-args "kube-apiserver=service-cluster-ip-range=$SERVICE_CIDR" \
+    --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP,Hostname" \
+    --extra-args "kube-apiserver=kubelet-client-certificate=$cluster_dir/pki/admin.crt" \
+    --extra-args "kube-apiserver=kubelet-client-key=$cluster_dir/pki/admin.key" \
+    --extra-args "kube-controller-manager=service-cluster-ip-range=$SERVICE_CIDR" \
+    --extra-args "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake" \
     --wait 90s >"$cache_dir/kwokctl-create-$cluster_name.log" 2>&1; then
     cat "$cache_dir/kwokctl-create-$cluster_name.log" >&2
     dump_logs
@@ -169,6 +196,9 @@ cmd_up() {
   fi
   add_fake_nodes
   wait_default_service_account
+  if [[ "$real_node" == 1 ]]; then
+    bash "$here/node.sh" up "$cluster_dir"
+  fi
   log "ready: KUBECONFIG=$kubeconfig"
   echo "$kubeconfig"
 }
@@ -176,6 +206,10 @@ cmd_up() {
 cmd_down() {
   local bins pid_file pid pids=()
   bins="$(bin_dir)"
+  # The real node first, while its pods' sandboxes can still be torn down.
+  if bash "$here/node.sh" running "$cluster_dir"; then
+    bash "$here/node.sh" down
+  fi
   # Read the pids first: kwokctl removes the pid files as it stops the components.
   if [[ -d "$cluster_dir/pids" ]]; then
     for pid_file in "$cluster_dir"/pids/*.pid; do

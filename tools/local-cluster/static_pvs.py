@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 
-def main(platform_file: str) -> int:
+def main(platform_file: str, base_dir: str = "/tmp/linkops-demo") -> int:
     spec = yaml.safe_load(Path(platform_file).read_text())
     volumes = []
     for app in spec.get("k8s_platform_apps") or []:
@@ -34,7 +34,7 @@ def main(platform_file: str) -> int:
                         "accessModes": entry.get("access_modes") or ["ReadWriteOnce"],
                         "storageClassName": entry.get("class") or "",
                         "persistentVolumeReclaimPolicy": "Retain",
-                        "hostPath": {"path": f"/tmp/linkops-demo/{name}", "type": "DirectoryOrCreate"},
+                        "hostPath": {"path": f"{base_dir}/{name}", "type": "DirectoryOrCreate"},
                     },
                 }
             )
@@ -43,4 +43,4 @@ def main(platform_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))

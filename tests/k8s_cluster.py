@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A cluster the tests talk to (kubectl with its kubeconfig) and ansible-playbook runs on it.
+
+Shared by the integration and end-to-end tiers' fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CLUSTER_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "cluster.sh"
+BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
+VENV_BIN = Path(sys.executable).parent
+
+
+def bin_dir() -> str:
+    return subprocess.run(["bash", str(BUILD_SCRIPT), "--print"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    kubeconfig: str
+    bin_dir: str
+    local: bool
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env["KUBECONFIG"] = self.kubeconfig
+        env["K8S_PLATFORM_KUBECONFIG"] = self.kubeconfig
+        env["PATH"] = os.pathsep.join([str(VENV_BIN), self.bin_dir, env.get("PATH", "")])
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO_ROOT / ".collections")
+        env["ANSIBLE_FORCE_COLOR"] = "0"
+        env["ANSIBLE_NOCOLOR"] = "1"
+        env.update(extra)
+        return env
+
+    def kubectl(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [os.path.join(self.bin_dir, "kubectl"), *args],
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )
+
+    def get_json(self, *args: str) -> dict:
+        return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
+
+    def exists(self, *args: str) -> bool:
+        return self.kubectl("get", *args, check=False).returncode == 0
+
+    def run_module(self, module: str, args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
+        """Run one of the collection's modules as an ad-hoc task on localhost and return its result."""
+        env = self.env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json")
+        command = [str(VENV_BIN / "ansible"), "localhost", "-m", f"linkops.k8s_platform.{module}",
+                   "-a", json.dumps({"kubeconfig": self.kubeconfig, **args}),
+                   "-e", json.dumps({"ansible_python_interpreter": str(VENV_BIN / "python")})]
+        if check_mode:
+            command.append("--check")
+        proc = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+        try:
+            return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        except (ValueError, KeyError, IndexError) as exc:
+            raise AssertionError(f"{module} gave no result (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}") from exc
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def recap(self) -> dict[str, int]:
+        """Totals over the PLAY RECAP lines (ok, changed, failed, ...)."""
+        totals: dict[str, int] = {}
+        for line in self.stdout.splitlines():
+            if " : ok=" not in line:
+                continue
+            for key, value in re.findall(r"(\w+)=(\d+)", line):
+                totals[key] = totals.get(key, 0) + int(value)
+        return totals
