@@ -1513,23 +1513,26 @@ def stand_in_workload(workload: Mapping[str, Any], image: str) -> dict[str, Any]
 
     For clusters that cannot pull the apps' images (a local test cluster): the pod keeps its
     labels, ports, probes, volumes and security context, and answers HTTP on its first TCP port
-    and UDP on its first UDP port, so Services, DNS and NetworkPolicies carry real traffic. An
-    exec probe would run the app's own command, which the stand-in lacks: it becomes a TCP probe
-    on the first port.
+    and UDP on its first UDP port (the TCP port's number when it declares none: netexec reports
+    healthy only once a UDP or SCTP server runs). An exec probe would run the app's own command,
+    which the stand-in lacks: it becomes a TCP probe on the first port. agnhost's image runs as
+    root, which runAsNonRoot refuses: without a user of its own the pod runs as nobody.
     """
     out = dict(workload)
     ports = workload.get("container_ports") or []
     tcp = next((p["container_port"] for p in ports if p["protocol"] == "TCP"), 8080)
-    udp = next((p["container_port"] for p in ports if p["protocol"] == "UDP"), -1)
+    udp = next((p["container_port"] for p in ports if p["protocol"] == "UDP"), tcp)
     out["image"] = image
     out["command"] = ["/agnhost"]
     out["args"] = ["netexec", f"--http-port={tcp}", f"--udp-port={udp}"]
-    probes = {}
-    for kind, probe in (workload.get("probes") or {}).items():
-        if probe and probe.get("type") == "exec":
-            probe = {**probe, "type": "tcp", "port": tcp, "command": None}
-        probes[kind] = probe
-    out["probes"] = probes
+    out["probes"] = {
+        kind: {**probe, "type": "tcp", "port": tcp, "command": None} if probe and probe.get("type") == "exec" else probe
+        for kind, probe in (workload.get("probes") or {}).items()
+    }
+    security = dict(workload.get("security_context") or {})
+    if security.get("run_as_user") is None:
+        security["run_as_user"] = 65534
+    out["security_context"] = security
     return out
 
 
