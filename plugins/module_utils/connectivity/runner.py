@@ -340,6 +340,12 @@ class Probe:
     verdict: Optional[Verdict] = None
     not_compared: Optional[str] = None
 
+    def target(self) -> Destination:
+        """The destination of a connection probe (DNS probes have none)."""
+        if self.destination is None:
+            raise RuntimeError(f"{self.where}: a {self.kind} probe without a destination")
+        return self.destination
+
     @property
     def where(self) -> str:
         return f"{self.origin[0]}[{self.origin[1]}]"
@@ -547,8 +553,7 @@ def place(plan: Plan, options: Options, run_id: str) -> dict[int, Placement]:
 def planned_commands(probe: Probe, timeout: int) -> list[list[str]]:
     if probe.kind == "dns":
         return [dns_command(probe.name, probe.record_type)]
-    destination = probe.destination
-    assert destination is not None
+    destination = probe.target()
     commands = [connect_command(destination.host, probe.port, probe.protocol, timeout)]
     if probe.kind == "http":
         commands.append(http_command(destination.host, probe.port, probe.path))
@@ -755,8 +760,7 @@ class Run:
             outcome.records = answer.records
             outcome.error = answer.error
         else:
-            destination = probe.destination
-            assert destination is not None
+            destination = probe.target()
             result = self._exec(placement, connect_command(destination.host, probe.port, probe.protocol, timeout), deadline)
             connected = parse_connect(result, deadline)
             outcome.reached = connected.connected
@@ -818,8 +822,7 @@ def api_message(exc: BaseException) -> str:
 
 
 def _connection_result(probe: Probe, outcome: Outcome, placement: Placement) -> dict[str, Any]:
-    destination = probe.destination
-    assert destination is not None
+    destination = probe.target()
     result: dict[str, Any] = {
         "from": probe.from_text,
         "to": probe.to_text,

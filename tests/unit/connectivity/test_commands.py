@@ -237,31 +237,50 @@ def test_nslookup_timed_out_without_output():
     assert not answer.resolved and "deadline" in answer.error
 
 
-# -- exec status -----------------------------------------------------------------------------
-# metav1.Status objects as the exec error channel carries them (the documented shape; not recorded).
+# -- exec status ---------------------------------------------------------------------------
+# recorded/exec_status.json: the exec error channel (a metav1.Status) as a real node sent it
 
 
-def test_parse_exec_status():
-    assert parse_exec_status('{"metadata":{},"status":"Success"}') == (0, "")
-    nonzero = {
-        "metadata": {},
-        "status": "Failure",
-        "message": "command terminated with non-zero exit code: error executing command [/agnhost connect], exit code 1",
-        "reason": "NonZeroExitCode",
-        "details": {"causes": [{"reason": "ExitCode", "message": "1"}]},
-    }
-    assert parse_exec_status(json.dumps(nonzero)) == (1, nonzero["message"])
-    assert parse_exec_status(json.dumps(nonzero).encode())[0] == 1
-    failed = {"status": "Failure", "reason": "InternalError", "message": 'exec: "/agnhost": executable file not found in $PATH'}
-    assert parse_exec_status(json.dumps(failed)) == (None, failed["message"])
+def exec_status(case: str) -> dict:
+    return recorded("exec_status")[case]
+
+
+def as_exec_result(case: str) -> ExecResult:
+    entry = exec_status(case)
+    code, message = parse_exec_status(entry["error_channel"])
+    return ExecResult(code, entry["stdout"], entry["stderr"], message)
+
+
+def test_parse_recorded_exec_statuses():
+    assert parse_exec_status(exec_status("success")["error_channel"]) == (0, "")
+    code, message = parse_exec_status(exec_status("policy_rejected")["error_channel"])
+    assert code == 1 and "exit code 1" in message
+    code, message = parse_exec_status(exec_status("missing_binary")["error_channel"])
+    assert code is None and 'exec: "/agnhost": stat /agnhost: no such file or directory' in message
+    assert parse_exec_status(exec_status("success")["error_channel"].encode())[0] == 0
+
+
+def test_recorded_exec_results_through_the_connect_parser():
+    assert parse_connect(as_exec_result("success")).connected
+    rejected = parse_connect(as_exec_result("policy_rejected"))
+    assert not rejected.connected and connect_error_kind(rejected.error) == "REFUSED"
+    unserved = parse_connect(as_exec_result("service_port_not_served"))
+    assert connect_error_kind(unserved.error) == "OTHER" and "network is unreachable" in unserved.error
+
+
+def test_parse_exec_status_edge_cases():
     assert parse_exec_status("")[0] is None
     assert parse_exec_status("not json at all") == (None, "not json at all")
+    odd = {"status": "Failure", "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": "x"}]}}
+    assert parse_exec_status(json.dumps(odd)) == (None, "NonZeroExitCode")
 
 
 def test_missing_tool_only_for_a_command_that_could_not_start():
-    assert missing_tool(ExecResult(None, message='exec: "/agnhost": stat /agnhost: no such file or directory: unknown'))
+    assert missing_tool(as_exec_result("missing_binary"))
     assert missing_tool(ExecResult(None, message='exec: "nslookup": executable file not found in $PATH: unknown'))
     assert missing_tool(ExecResult(127, "", "exec: nslookup: not found"))
+    for case in ("success", "policy_rejected", "service_port_not_served"):
+        assert not missing_tool(as_exec_result(case)), case
     assert not missing_tool(exec_result(recorded("agnhost_connect")["tcp_refused"]))
     assert not missing_tool(ExecResult(None, message="container not found (\"app\")"))
     assert not missing_tool(ExecResult(None, timed_out=True))
