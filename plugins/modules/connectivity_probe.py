@@ -421,19 +421,9 @@ cleanup_errors:
 import copy
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
-
-try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-
-    HAS_K8S_CORE = True
-except ImportError:  # pragma: no cover - kubernetes.core is a declared dependency
-    AUTH_ARG_SPEC = {}
-    AnsibleK8SModule = None
-    HAS_K8S_CORE = False
-
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.connectivity.pods import DEFAULT_IMAGE, PROBE_LABEL
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.connectivity.runner import (
     ProbeInputError,
@@ -490,17 +480,7 @@ def probe_client(module):
 
 
 def main() -> None:
-    if HAS_K8S_CORE:
-        module = AnsibleK8SModule(
-            module_class=AnsibleModule,
-            argument_spec=argument_spec(),
-            supports_check_mode=True,
-            check_k8s=False,
-            check_pyyaml=False,
-        )
-    else:  # pragma: no cover
-        module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-        module.fail_json(msg="connectivity_probe needs the kubernetes.core collection")
+    module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True, check_k8s=False, check_pyyaml=False)
     params = module.params
     try:
         parse_options(params)  # bad input fails before any connection is made
@@ -512,13 +492,10 @@ def main() -> None:
         result = run_probes(client, params, check_mode=module.check_mode)
     except ProbeInputError as exc:
         module.fail_json(msg=to_text(exc))
-    except ProbeRunError as exc:
-        module.fail_json(msg=to_text(exc), **exc.partial)
-    except ProbeInterrupted as exc:
-        partial = exc.partial
-        left = partial.get("cleanup_errors")
-        tail = f"; NOT deleted: {', '.join(left)}" if left else "; every probe pod was deleted"
-        module.fail_json(msg=f"{exc}{tail}", **partial)
+    except (ProbeRunError, ProbeInterrupted) as exc:
+        left = exc.partial.get("cleanup_errors")
+        tail = f"; NOT deleted: {'; '.join(left)}" if left else ""
+        module.fail_json(msg=f"{to_text(exc)}{tail}", **exc.partial)
     except Exception as exc:  # the API client's errors: show them, with the traceback
         module.fail_json(msg=f"{type(exc).__name__}: {to_text(exc)}", exception=traceback.format_exc())
     for warning in result.pop("warnings", []):

@@ -72,9 +72,11 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.netpol.analys
 from ansible_collections.linkops.k8s_platform.plugins.module_utils.netpol.model import (
     Endpoint,
     NetpolError,
+    PortProtocol,
     QueryError,
     Verdict,
     check_port_number,
+    check_protocol,
 )
 
 Obj = dict[str, Any]
@@ -146,22 +148,13 @@ class ProbeClient(Protocol):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PortProto:
-    port: int
-    protocol: str
-
-    def __str__(self) -> str:
-        return f"{self.port}/{self.protocol}"
-
-
 @dataclass
 class Options:
     queries: list[dict[str, Any]] = field(default_factory=list)
     dns: list[dict[str, Any]] = field(default_factory=list)
     matrix: bool = False
     namespaces: list[str] = field(default_factory=list)
-    ports: Optional[list[PortProto]] = None
+    ports: Optional[list[PortProtocol]] = None
     compare_with_policies: bool = False
     image: str = DEFAULT_IMAGE
     image_pull_policy: str = "IfNotPresent"
@@ -170,23 +163,24 @@ class Options:
     pod_ready_timeout: int = 60
 
 
-def _protocol(value: Any, where: str, allowed: Sequence[str] = PROTOCOLS) -> str:
-    if value is None or value == "":
-        return "TCP"
-    protocol = str(value).strip().upper()
-    if protocol not in allowed:
-        raise QueryError(f"{where}: unknown protocol {value!r} (expected one of {', '.join(allowed)})")
-    return protocol
+def _protocol(value: Any, where: str) -> str:
+    """The netpol model's protocols (case-insensitive, None is TCP), plus HTTP."""
+    if str(value or "").strip().upper() == "HTTP":
+        return "HTTP"
+    try:
+        return check_protocol(value, where)
+    except QueryError:
+        raise QueryError(f"{where}: unknown protocol {value!r} (expected one of {', '.join(PROTOCOLS)})") from None
 
 
-def parse_port_proto(value: Any, where: str) -> PortProto:
+def parse_port_proto(value: Any, where: str) -> PortProtocol:
     """`80`, `"80"`, `"53/UDP"`, `"8080/HTTP"` or `{port: 53, protocol: UDP}`."""
     if isinstance(value, Mapping):
-        return PortProto(check_port_number(value.get("port"), f"{where}.port"), _protocol(value.get("protocol"), f"{where}.protocol"))
+        return PortProtocol(check_port_number(value.get("port"), f"{where}.port"), _protocol(value.get("protocol"), f"{where}.protocol"))
     if isinstance(value, str) and "/" in value:
         number, _slash, protocol = value.partition("/")
-        return PortProto(check_port_number(number, where), _protocol(protocol, where))
-    return PortProto(check_port_number(value, where), "TCP")
+        return PortProtocol(check_port_number(number, where), _protocol(protocol, where))
+    return PortProtocol(check_port_number(value, where), "TCP")
 
 
 def _text(raw: Mapping[str, Any], key: str, where: str, errors: list[str]) -> str:
@@ -264,7 +258,7 @@ def parse_options(params: Mapping[str, Any]) -> Options:
                 parsed.append(parse_port_proto(raw, f"ports[{number}]"))
             except QueryError as exc:
                 errors.append(str(exc))
-        options.ports = list(dict.fromkeys(parsed))
+        options.ports = [p for n, p in enumerate(parsed) if p not in parsed[:n]]
     if options.matrix and not options.namespaces:
         errors.append("namespaces: matrix needs the namespaces whose pods to pair")
     if not options.matrix and (options.namespaces or options.ports):
@@ -466,7 +460,7 @@ def plan_probes(view: ClusterView, options: Options) -> Plan:
                 destination = view.pod_destination(index, "matrix", avoid_pod=avoid)
                 if need_running and destination.pod_name == source.pod_name:
                     continue  # the only replica: exec'ing into it would reach itself
-                ports = options.ports if options.ports is not None else [PortProto(p, proto) for p, proto in view.declared_ports(index)]
+                ports = options.ports if options.ports is not None else [PortProtocol(p, proto) for p, proto in view.declared_ports(index)]
                 for spec in ports:
                     probes.append(
                         Probe(
