@@ -39,7 +39,10 @@ def cluster() -> Cluster:
         if subprocess.run(["bash", str(CLUSTER_SCRIPT), "status"]).returncode != 0:
             pytest.fail(f"no local cluster answers at {kubeconfig}: start it with `make cluster-up` (real node) or set KUBECONFIG")
     local = subprocess.run(["bash", str(NODE_SCRIPT), "running", str(Path(kubeconfig).parent)]).returncode == 0
-    return Cluster(kubeconfig=kubeconfig, bin_dir=bin_dir(), local=local)
+    found = Cluster(kubeconfig=kubeconfig, bin_dir=bin_dir(), local=local)
+    # testinfra's kubectl backend runs the kubectl it finds on PATH.
+    os.environ["PATH"] = os.pathsep.join([found.bin_dir, os.environ.get("PATH", "")])
+    return found
 
 
 @pytest.fixture(scope="session")

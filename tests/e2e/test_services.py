@@ -56,7 +56,8 @@ def test_session_affinity_pins_a_client_to_one_pod(cluster, scratch_namespace, t
     apps[0]["workload"] = {"image": "example.com/backend:1", "replicas": 2, "probes": {"readiness": {"path": "/healthz"}}}
     play = [{"hosts": "all", "gather_facts": False, "roles": [
         {"role": "linkops.k8s_platform.services", "vars": {"services_apps": apps}},
-        {"role": "linkops.k8s_platform.workloads", "vars": {"workloads_apps": apps}}]}]
+        {"role": "linkops.k8s_platform.rbac", "vars": {"rbac_apps": apps}},
+        {"role": "linkops.k8s_platform.workloads", "vars": {"workloads_apps": apps, "workloads_wait_timeout": 90}}]}]
     playbook = tmp_path / "affinity.yml"
     playbook.write_text(yaml.safe_dump(play))
     run = run_playbook(playbook)

@@ -292,8 +292,10 @@ kube_router_up() {
   # enforcer confined to this machine (README).
   start kube-router "$(bins)/kube-router" --kubeconfig="$cluster_dir/kubeconfig.yaml" \
     --run-firewall=true --run-router=false --run-service-proxy=false --hostname-override="$NODE_NAME" \
-    --service-cluster-ip-range="$SERVICE_CIDR" --metrics-port=0 --health-port=20244 --v=1
-  wait_for "kube-router" 60 curl -sf http://127.0.0.1:20244/healthz
+    --service-cluster-ip-range="$SERVICE_CIDR" --metrics-port=0 --health-port=0 --v=1
+  # Its health server has no bind address (it would listen on every interface): ready is when its
+  # chain sits in FORWARD.
+  wait_for "kube-router" 60 bash -c 'iptables -S FORWARD | grep -q KUBE-ROUTER-FORWARD'
 }
 
 # Pods reach the API server through the `kubernetes` Service, whose endpoint is the advertised
