@@ -355,6 +355,10 @@ mismatches:
     - Every compared connection (from O(queries) and the matrix) where the network and the
       NetworkPolicy analysis disagree. The network side is whether the transport connected (for
       HTTP, the TCP connection).
+    - A port nothing listens on does not connect whatever the policies say, so it shows here as
+      allowed by the analysis and not observed; probe ports something serves (the matrix's
+      default, each destination's declared container ports, usually is). Policy implementations
+      that reject rather than drop make such a refusal look like a policy denial (C(REFUSED)).
   returned: when O(compare_with_policies=true)
   type: list
   elements: dict
