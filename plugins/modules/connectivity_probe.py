@@ -18,7 +18,9 @@ description:
     so NetworkPolicies treat it like the source, and runs the probes from it; with O(exec_in_pod)
     it runs them in the source's own running pod instead.
   - TCP, UDP and SCTP are C(/agnhost connect) attempts, HTTP is a TCP connect followed by one
-    C(wget) request, DNS is C(nslookup); all run inside the probe image.
+    C(wget) request; A and AAAA lookups are C(getent ahostsv4/ahostsv6) (the pod's own resolver,
+    search list included, as applications resolve), CNAME and SRV lookups C(nslookup); all run
+    inside the probe image.
   - Every pod and object the module creates is deleted when it ends, also when a probe fails,
     when a pod cannot start, and on SIGTERM or SIGINT. Bad input (an unknown namespace, pod,
     workload or Service, a bad port, protocol, DNS name or path) fails the module before anything
@@ -87,9 +89,9 @@ options:
         required: true
       name:
         description:
-          - The name to look up, for example C(api.shop.svc.cluster.local). Short names go through the
-            probe's resolver search path, which busybox's nslookup does not always apply; prefer full
-            names.
+          - The name to look up, for example C(api.shop) or C(api.shop.svc.cluster.local). A and AAAA
+            lookups go through the pod's resolver, so short and partly qualified names resolve as the
+            app's would; CNAME and SRV lookups ask the DNS server directly, so give those full names.
         type: str
         required: true
       type:
@@ -125,9 +127,9 @@ options:
     default: false
   image:
     description:
-      - The probe image. It must provide C(/agnhost) (C(connect) and C(pause)) and C(nslookup) and
-        C(wget) on its C(PATH), as the upstream agnhost image (Alpine with busybox and bind-tools)
-        does.
+      - The probe image. It must provide C(/agnhost) (C(connect) and C(pause)) and C(getent),
+        C(nslookup) and C(wget) on its C(PATH), as the upstream agnhost image (Alpine with busybox,
+        musl's getent and bind-tools) does.
       - The default is the agnhost version the Kubernetes 1.35 end-to-end tests use.
     type: str
     default: registry.k8s.io/e2e-test-images/agnhost:2.59
@@ -146,7 +148,7 @@ options:
     description:
       - Run the probes in the source's own running pod (its default container) instead of a probe
         pod. Nothing is created then.
-      - The source's image must hold the probe tools (C(/agnhost), C(nslookup), C(wget)); the module
+      - The source's image must hold the probe tools (C(/agnhost), C(getent), C(nslookup), C(wget)); the module
         fails, naming the pod and container, when it does not.
     type: bool
     default: false

@@ -7,6 +7,7 @@ do not), NodePort from the host on the node's address, session affinity as the s
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections import Counter
 
@@ -18,6 +19,19 @@ from e2e_env import NETWORK
 def http_get(url: str, timeout: float = 3.0) -> str:
     with urllib.request.urlopen(url, timeout=timeout) as response:  # nosec: addresses on this machine only
         return response.read().decode()
+
+
+def wait_for_ready_endpoints(cluster, namespace, name, count, seconds=30):
+    """The rollout is over when the pods are ready; kube-proxy sends traffic once the EndpointSlice says so."""
+    deadline = time.monotonic() + seconds
+    while True:
+        slices = json.loads(cluster.kubectl("-n", namespace, "get", "endpointslices", "-l", f"kubernetes.io/service-name={name}",
+                                            "-o", "json").stdout)["items"]
+        ready = [e for s in slices for e in s.get("endpoints") or [] if e.get("conditions", {}).get("ready")]
+        if len(ready) >= count:
+            return
+        assert time.monotonic() < deadline, f"{namespace}/{name} has {len(ready)} ready endpoints after {seconds}s, want {count}"
+        time.sleep(1)
 
 
 def service(cluster, namespace, name):
@@ -62,6 +76,8 @@ def test_session_affinity_pins_a_client_to_one_pod(cluster, scratch_namespace, t
     playbook.write_text(yaml.safe_dump(play))
     run = run_playbook(playbook)
     assert run.returncode == 0, run.output[-3000:]
+    for name in ("sticky", "spread"):
+        wait_for_ready_endpoints(cluster, scratch_namespace, name, 2)
     sticky, spread = (service(cluster, scratch_namespace, name) for name in ("sticky", "spread"))
     assert sticky["spec"]["sessionAffinity"] == "ClientIP" and spread["spec"]["sessionAffinity"] == "None"
     seen = {name: Counter(http_get(f"http://{svc['spec']['clusterIP']}:8080/hostname") for _ in range(20))

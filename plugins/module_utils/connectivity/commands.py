@@ -12,7 +12,11 @@ Every probe runs as an argv (never through a shell) inside the probe image:
   ``wget -q -S -Y off -O /dev/null URL``: ``-S`` prints the server's status line on stderr
   (indented by two spaces) for every response, 4xx and 5xx included. No ``-T``: the busybox
   wget of Debian 12 (the local node's image) has no timeout option, and ``-T`` makes it crash.
-- DNS: ``nslookup -type=T NAME``, busybox (1.28+) or bind's, both parsed.
+- DNS, A and AAAA: ``getent ahostsv4|ahostsv6 NAME``: the pod's own resolver (its search list,
+  ndots and hosts file), so a short or partly qualified name resolves as the app's would. Exit
+  2 is "not found". CNAME and SRV: ``nslookup -type=T NAME`` (busybox 1.28+ or bind's, both
+  parsed), which asks the server directly: busybox's applies no search list, so give those
+  fully qualified names.
 
 A name or path reaching an argv was validated first (`valid_dns_name`, `valid_http_path`),
 so nothing can start with ``-`` and be read as an option.
@@ -38,6 +42,8 @@ _HTTP_STATUS = re.compile(r"^\s*HTTP/\d(?:\.\d)?\s+(\d{3})(?:\s+(.*?))?\s*$")
 # "Address: 10.0.0.1", bind's "Address: fd00::1", old busybox's "Address 1: 10.0.0.1 name"
 _ADDRESS = re.compile(r"^Address(?:\s+\d+)?:\s*(\S+)")
 _CNAME = re.compile(r"^(\S+)\s+canonical name\s*=\s*(\S+)")
+# A and AAAA lookups go through the C library's resolver, as applications resolve.
+_GETENT_DATABASES = {"A": "ahostsv4", "AAAA": "ahostsv6"}
 _SRV = re.compile(r"^(\S+)\s+service\s*=\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)")
 # What the container runtime says when the command's binary is not in the image.
 _MISSING_BINARY = re.compile(
@@ -132,7 +138,10 @@ def http_command(host: str, port: int, path: str = "/") -> list[str]:
 
 
 def dns_command(name: str, record_type: str = "A") -> list[str]:
-    return ["nslookup", f"-type={record_type.upper()}", name]
+    record_type = record_type.upper()
+    if record_type in _GETENT_DATABASES:
+        return ["getent", _GETENT_DATABASES[record_type], name]
+    return ["nslookup", f"-type={record_type}", name]
 
 
 def command_text(argv: list[str]) -> str:
@@ -242,6 +251,42 @@ def parse_http(result: ExecResult, deadline: Optional[float] = None) -> HttpOutc
 
 def _strip_dot(name: str) -> str:
     return name[:-1] if name.endswith(".") and len(name) > 1 else name
+
+
+def parse_dns(result: ExecResult, record_type: str = "A") -> DnsOutcome:
+    """The answer of `dns_command(name, record_type)`."""
+    if record_type.upper() in _GETENT_DATABASES:
+        return parse_getent(result, record_type)
+    return parse_nslookup(result, record_type)
+
+
+def parse_getent(result: ExecResult, record_type: str = "A") -> DnsOutcome:
+    """getent ahostsv4/ahostsv6: one line per address and socket type, the first one naming the
+    canonical name ("10.96.0.1  STREAM kubernetes.default.svc.cluster.local")."""
+    record_type = record_type.upper()
+    addresses: list[str] = []
+    canonical: Optional[str] = None
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if not fields or not is_ip(fields[0]):
+            continue
+        if canonical is None and len(fields) >= 3:
+            canonical = _strip_dot(fields[2])
+        # ahostsv6 maps IPv4 answers into ::ffff:a.b.c.d: those are no AAAA records.
+        if record_type == "AAAA" and fields[0].lower().startswith("::ffff:") and "." in fields[0]:
+            continue
+        if fields[0] not in addresses:
+            addresses.append(fields[0])
+    records = [{"name": canonical, "type": record_type, "value": address} for address in addresses]
+    if addresses:
+        return DnsOutcome(True, addresses, records, None)
+    if result.timed_out:
+        error = "no answer before the probe's deadline"
+    elif result.returncode == 2:
+        error = "not found (NXDOMAIN, no record of this type, or no answer from the resolver)"
+    else:
+        error = _first_line(result.stderr, result.message) or f"getent exited {result.returncode}"
+    return DnsOutcome(False, [], [], error)
 
 
 def parse_nslookup(result: ExecResult, record_type: str = "A") -> DnsOutcome:

@@ -47,7 +47,7 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.connectivity.
     missing_tool,
     parse_connect,
     parse_http,
-    parse_nslookup,
+    parse_dns,
     valid_dns_name,
     valid_http_path,
 )
@@ -727,12 +727,12 @@ class Run:
             if self.options.exec_in_pod:
                 raise ProbeRunError(
                     f"exec_in_pod: {where} cannot run {tool} ({result.message or result.stderr.strip()}): the app's "
-                    f"image lacks the probe tools ({AGNHOST} connect, nslookup, wget); leave exec_in_pod off to "
+                    f"image lacks the probe tools ({AGNHOST} connect, getent, nslookup, wget); leave exec_in_pod off to "
                     f"probe from a probe pod"
                 )
             raise ProbeRunError(
                 f"the probe image {self.options.image} lacks {tool} ({where}: {result.message or result.stderr.strip()}); "
-                f"it needs {AGNHOST}, nslookup and wget"
+                f"it needs {AGNHOST}, getent, nslookup and wget"
             )
         if result.returncode is None and not result.timed_out:
             # The command never ran (exec forbidden, pod gone): no packet was sent, so there is
@@ -748,7 +748,7 @@ class Run:
         outcome = Outcome()
         if probe.kind == "dns":
             result = self._exec(placement, dns_command(probe.name, probe.record_type), deadline)
-            answer = parse_nslookup(result, probe.record_type)
+            answer = parse_dns(result, probe.record_type)
             outcome.resolved = answer.resolved
             outcome.addresses = answer.addresses
             outcome.records = answer.records

@@ -82,6 +82,10 @@ class Network:
             record_type = argv[1].split("=", 1)[1]
             case = self.dns.get((source, argv[2], record_type), "busybox/nxdomain")
             return exec_result(recorded("nslookup")[case])
+        if argv[0] == "getent":
+            record_type = {"ahostsv4": "A", "ahostsv6": "AAAA"}[argv[1]]
+            case = self.dns.get((source, argv[2], record_type), "a_not_found")
+            return exec_result(recorded("getent")[case])
         raise AssertionError(f"unexpected command {argv}")
 
 

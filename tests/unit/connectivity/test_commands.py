@@ -20,6 +20,8 @@ from ansible_collections.linkops.k8s_platform.plugins.module_utils.connectivity.
     parse_connect,
     parse_exec_status,
     parse_http,
+    parse_dns,
+    parse_getent,
     parse_nslookup,
     valid_dns_name,
     valid_http_path,
@@ -284,3 +286,50 @@ def test_missing_tool_only_for_a_command_that_could_not_start():
     assert not missing_tool(exec_result(recorded("agnhost_connect")["tcp_refused"]))
     assert not missing_tool(ExecResult(None, message="container not found (\"app\")"))
     assert not missing_tool(ExecResult(None, timed_out=True))
+
+
+# -- getent (A and AAAA through the pod's resolver) -------------------------------------------
+
+
+def getent(case: str) -> ExecResult:
+    return exec_result(recorded("getent")[case])
+
+
+def test_a_and_aaaa_lookups_use_the_pods_resolver_and_others_ask_the_server():
+    assert dns_command("api", "A") == ["getent", "ahostsv4", "api"]
+    assert dns_command("api.shop", "aaaa") == ["getent", "ahostsv6", "api.shop"]
+    assert dns_command("_http._tcp.api.shop.svc.cluster.local", "SRV")[0] == "nslookup"
+    assert dns_command("db.shop.svc.cluster.local", "CNAME") == ["nslookup", "-type=CNAME", "db.shop.svc.cluster.local"]
+
+
+@pytest.mark.parametrize("case", ["a_short_name", "a_partly_qualified"])
+def test_getent_resolves_short_names_through_the_search_list(case):
+    entry = recorded("getent")[case]
+    answer = parse_dns(getent(case), "A")
+    assert answer.resolved and answer.error is None
+    assert answer.addresses == [entry["stdout"].split()[0]]
+    assert answer.records == [{"name": "mlops-platform.mlops.svc.cluster.local", "type": "A", "value": answer.addresses[0]}]
+
+
+def test_getent_lists_each_address_once():
+    answer = parse_getent(getent("a_headless"), "A")
+    lines = [line.split()[0] for line in recorded("getent")["a_headless"]["stdout"].splitlines() if line.strip()]
+    assert answer.addresses == list(dict.fromkeys(lines)) and len(answer.addresses) == len(set(lines))
+
+
+@pytest.mark.parametrize("case", ["a_not_found", "a_external_name_unresolvable_target"])
+def test_getent_not_found(case):
+    answer = parse_dns(getent(case), "A")
+    assert not answer.resolved and answer.addresses == [] and "not found" in answer.error
+
+
+def test_getent_aaaa_drops_ipv4_mapped_addresses():
+    entry = getent("aaaa_ipv4_only_name")
+    assert "::ffff:" in entry.stdout
+    answer = parse_dns(entry, "AAAA")
+    assert not answer.resolved and answer.addresses == []
+
+
+def test_getent_timeout_is_reported():
+    answer = parse_getent(ExecResult(None, "", "", "", timed_out=True), "A")
+    assert not answer.resolved and "deadline" in answer.error

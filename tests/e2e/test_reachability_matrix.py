@@ -30,7 +30,7 @@ def ok(result, name):
 def observe(cluster) -> dict[tuple, bool]:
     """Every ordered pair of app pods, on the destination's declared ports, tried with packets."""
     result = ok(cluster.run_module("connectivity_probe", {"matrix": True, "namespaces": NAMESPACES, "timeout": 2}), "connectivity_probe")
-    cells = {cell_key(c): c["allowed"] for c in result["matrix"]}
+    cells = {cell_key(c): c["allowed"] for c in result["matrix"]["cells"]}
     assert len(cells) >= 30, f"expected every ordered pair of the 6 app pods, got {len(cells)} cells"
     return cells
 
