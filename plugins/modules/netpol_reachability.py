@@ -129,10 +129,11 @@ notes:
   - Only C(networking.k8s.io/v1) NetworkPolicy is evaluated. AdminNetworkPolicy,
     BaselineAdminNetworkPolicy and plugin policies (Calico, Cilium) are not; the module warns
     when O(resources) holds them, and the live mode does not read them.
-  - ipBlock peers match only IP addresses given in a query. They are never matched against
-    pods, because pod IP addresses are not known offline (and a workload template has none).
-    Plugins differ on whether ipBlock applies to pod IPs; when a pod-to-pod denial was decided
-    by a policy with ipBlock peers the module warns.
+  - ipBlock peers match IP addresses given in a query, and a live Pod whose addresses
+    (C(status.podIPs)) all lie inside the block and outside its excepts, as the network plugins
+    do (kube-router, Calico and Cilium match pod IPs; the upstream conformance tests expect it).
+    A workload's pod template has no address and is never matched; when a denial involving one
+    was decided by a policy with ipBlock peers the module warns.
   - A bare Pod reaching itself is loopback and always allowed, as the upstream e2e suite
     expects. A workload reaching itself means one replica reaching another and is evaluated
     like any other pair.

@@ -26,9 +26,10 @@ Semantics (networking.k8s.io/v1, as the API reference documents them):
   and it never matches an IP destination); `endPort` makes `port..endPort` an inclusive range.
 
 What is deliberately modelled beyond the API text, and what is not, is listed in the module's
-DOCUMENTATION notes; the short version: ipBlock never matches pods (their IPs are unknown
-offline), a bare Pod reaching itself is loopback and never policed, hostNetwork pods are
-evaluated like other pods but flagged.
+DOCUMENTATION notes; the short version: ipBlock matches a live Pod by its addresses, as the
+network plugins do (the upstream conformance tests expect it), and never a workload's template
+(its pods' addresses are not known); a bare Pod reaching itself is loopback and never policed,
+hostNetwork pods are evaluated like other pods but flagged.
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ class PodInfo:
     host_network: bool
     # (port name, protocol) -> container port numbers with that name
     named_ports: dict[tuple[str, str], frozenset[int]]
+    # A live Pod's addresses (status.podIPs); none for a workload's template.
+    ips: tuple[IPAddress, ...] = ()
 
     @property
     def loopback_exempt(self) -> bool:
@@ -335,6 +338,19 @@ def _parse_port_spec(raw: Any, where: str) -> PortSpec:
     return PortSpec(protocol=protocol, port=port, end_port=end_port)
 
 
+def _pod_ips(pod: Mapping[str, Any]) -> tuple[IPAddress, ...]:
+    """A Pod's addresses from its status (podIPs, or podIP on older servers); unparsable ones are skipped."""
+    status = pod.get("status") or {}
+    raw = [entry.get("ip") for entry in status.get("podIPs") or [] if isinstance(entry, Mapping)] or [status.get("podIP")]
+    found = []
+    for text in raw:
+        try:
+            found.append(ipaddress.ip_address(str(text)))
+        except ValueError:
+            continue
+    return tuple(found)
+
+
 def _parse_ip_block(raw: Any, where: str) -> IPBlock:
     if not isinstance(raw, Mapping) or not raw.get("cidr"):
         raise NetpolError(f"{where}: ipBlock needs a cidr")
@@ -466,6 +482,7 @@ class NetpolModel:
                     template=view.from_template,
                     host_network=bool(view.spec.get("hostNetwork")),
                     named_ports=_named_ports(view.spec),
+                    ips=() if view.from_template else _pod_ips(view.owner),
                 )
             )
         seen: set[str] = set()
@@ -502,6 +519,14 @@ class NetpolModel:
                     aliases[plain] = self._by_kind_key[current]
                     break
         return aliases
+
+    def _pods_inside(self, block: IPBlock) -> int:
+        """The live pods every address of which the block admits (a template has none)."""
+        mask = 0
+        for pod in self.pods:
+            if pod.ips and all(block.contains(ip) for ip in pod.ips):
+                mask |= 1 << pod.index
+        return mask
 
     def _select_pods_in(self, namespace: str, selector: Mapping[str, Any]) -> int:
         cache_key = (namespace, _canon(selector))
@@ -568,6 +593,7 @@ class NetpolModel:
                 pods |= mask
                 if block is not None:
                     blocks.append(block)
+                    pods |= self._pods_inside(block)
             specs = tuple(_parse_port_spec(p, f"{spot}.ports[{n}]") for n, p in enumerate(ports))
             rules.append(
                 Rule(
@@ -711,7 +737,7 @@ class NetpolModel:
         if admitting:
             return True, tuple(admitting), False
         isolating = tuple(self.policies[n].key for n in policy_ids)
-        ip_caveat = peer.is_pod and any(
+        ip_caveat = peer.is_pod and not self.pods[peer.pod].ips and any(  # type: ignore[index]
             r.ip_blocks
             for n in policy_ids
             for r in (self.policies[n].ingress if direction == "ingress" else self.policies[n].egress) or ()
@@ -751,8 +777,8 @@ class NetpolModel:
             ingress_ok, ingress_pols, ingress_caveat = True, (), False
         if egress_caveat or ingress_caveat:
             notes.append(
-                "a deciding policy has ipBlock peers, which this analysis matches against IP addresses only, "
-                "never against pods (pod IPs are not known offline); a CNI that matches pod IPs may allow this"
+                "a deciding policy has ipBlock peers, which this analysis matches against pods only by their live "
+                "addresses (a workload's template has none); a network plugin that matches pod IPs may allow this"
             )
         return Verdict(
             allowed=egress_ok and ingress_ok,

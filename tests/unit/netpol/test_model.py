@@ -200,6 +200,28 @@ def test_ip_block_caveat_on_pod_denials():
     assert model.evaluate("x/a", "192.0.2.1", 80).notes == ()
 
 
+def test_ip_block_matches_live_pods_by_their_addresses():
+    """As network plugins do (found on the real node: kube-router admits a pod whose IP is inside the
+    block): a live Pod inside the cidr is admitted, one in an except is not, a template never is."""
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}},
+        pod("n", "server", {"app": "server"}, status={"podIP": "10.244.0.5", "podIPs": [{"ip": "10.244.0.5"}]}),
+        pod("n", "inside", {"app": "c"}, status={"podIP": "10.244.0.6"}),
+        pod("n", "excepted", {"app": "c"}, status={"podIPs": [{"ip": "10.244.0.7"}]}),
+        pod("n", "elsewhere", {"app": "c"}, status={"podIP": "10.245.0.8"}),
+        deployment("n", "template", {"app": "c"}),
+        netpol("n", "by-address", {"podSelector": {"matchLabels": {"app": "server"}}, "policyTypes": ["Ingress"],
+                                   "ingress": [{"from": [{"ipBlock": {"cidr": "10.244.0.0/24", "except": ["10.244.0.7/32"]}}]}]}),
+    ]
+    model = NetpolModel(objects)
+    assert model.evaluate("n/inside", "n/server", 80).allowed
+    assert model.evaluate("n/inside", "n/server", 80).notes == ()
+    assert not model.evaluate("n/excepted", "n/server", 80).allowed
+    assert not model.evaluate("n/elsewhere", "n/server", 80).allowed
+    template = model.evaluate("n/template", "n/server", 80)
+    assert not template.allowed and any("ipBlock" in note for note in template.notes)
+
+
 def test_non_kubernetes_policies_are_reported_not_evaluated():
     objects = build_topology() + [
         {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": {"name": "c", "namespace": "x"}, "spec": {"selector": "all()"}},
