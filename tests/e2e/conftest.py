@@ -29,6 +29,11 @@ from e2e_env import NETWORK, NODE_SCRIPT
 PLATFORM_FILE = REPO_ROOT / "inventories" / "local" / "group_vars" / "all" / "platform.yml"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "local_node: checks the local real node of tools/local-cluster (its processes, "
+                            "addresses, resolvers); deselect with -m 'not local_node' against another cluster")
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Cluster:
     external = os.environ.get("KUBECONFIG", "")

@@ -99,7 +99,8 @@ def test_headless_service_returns_one_record_per_ready_pod(cluster, module, serv
     assert sorted(answer["addresses"]) == sorted(pods) and len(answer["addresses"]) == len(pods) >= 1
 
 
-def test_names_outside_the_cluster_go_to_the_upstream_resolver(module):
+@pytest.mark.local_node
+def test_names_outside_the_cluster_go_to_the_upstream_resolver(module, real_node):
     """CoreDNS forwards what is not cluster.local to the resolver dns_forwarders names (the machine's stand-in
     for the world outside), which knows one zone; other names get no answer."""
     from e2e_env import NETWORK  # pylint: disable=import-outside-toplevel

@@ -22,6 +22,8 @@ UPSTREAM_NAME = f"www.{NETWORK['UPSTREAM_ZONE']}"
 STUB_NAME = f"db.{NETWORK['STUB_ZONE']}"
 CLUSTER_NAME = "audit-assess.mlops.svc.cluster.local"
 
+pytestmark = pytest.mark.local_node  # the resolvers standing for the world outside are the local node's
+
 
 def corefile(cluster) -> str:
     return json.loads(cluster.kubectl("-n", "kube-system", "get", "configmap", "coredns", "-o", "json").stdout)["data"]["Corefile"]

@@ -14,6 +14,8 @@ import testinfra
 
 from e2e_env import NETWORK, VERSIONS
 
+pytestmark = pytest.mark.local_node
+
 
 @pytest.fixture(scope="module")
 def host(real_node):

@@ -30,7 +30,7 @@ def netexec_pod(name: str, namespace: str, labels: dict, ports: dict[str, int]) 
 
 
 @pytest.fixture(scope="module")
-def pods(cluster, real_node):
+def pods(cluster, platform):
     """Namespaces a (team=a) and b (team=b); in a: server (three ports), client, other; in b: remote."""
     suffix = uuid.uuid4().hex[:5]
     ns_a, ns_b = f"np-a-{suffix}", f"np-b-{suffix}"

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections import Counter
 
+import pytest
 import yaml
 
 from e2e_env import NETWORK
@@ -52,7 +53,8 @@ def test_cluster_ip_answers_allowed_clients_only(cluster, module, platform):
     assert by_name["allowed"], by_name
 
 
-def test_node_port_answers_on_the_node_address_from_the_host(cluster, platform):
+@pytest.mark.local_node
+def test_node_port_answers_on_the_node_address_from_the_host(cluster, platform, real_node):
     svc = service(cluster, "mlops", "frontend")
     node_port = next(p["nodePort"] for p in svc["spec"]["ports"])
     assert node_port == 30080
@@ -61,7 +63,8 @@ def test_node_port_answers_on_the_node_address_from_the_host(cluster, platform):
     assert http_get(f"http://{NETWORK['NODE_IP']}:{node_port}/hostname") in pods
 
 
-def test_session_affinity_pins_a_client_to_one_pod(cluster, scratch_namespace, tmp_path, run_playbook):
+@pytest.mark.local_node
+def test_session_affinity_pins_a_client_to_one_pod(cluster, scratch_namespace, tmp_path, run_playbook, real_node):
     """Two replicas behind two Services the services role renders, one with ClientIP affinity: from the
     host, 20 requests through the first all reach one pod, through the second both pods."""
     apps = [{"name": name, "namespace": scratch_namespace, "port": 8080,

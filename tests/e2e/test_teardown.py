@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from e2e_env import NODE_SCRIPT
 from k8s_cluster import CLUSTER_SCRIPT
+
+pytestmark = pytest.mark.local_node
 
 
 def test_cluster_down_leaves_nothing_of_the_node(cluster, real_node):
