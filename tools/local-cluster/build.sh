@@ -98,63 +98,46 @@ build_kubernetes() {
     k8s.io/kubernetes/test/images/agnhost)
 }
 
-build_etcd() {
-  have_all etcd && return 0
-  require_go "etcd $ETCD_VERSION"
-  log "building etcd $ETCD_VERSION"
-  local wrapper="$src_dir/etcd-$ETCD_VERSION"
-  new_wrapper "$wrapper" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
-  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/etcd" go.etcd.io/etcd/server/v3)
+# Build PACKAGES of MODULE@VERSION into BINARIES (space-separated names), in a wrapper module of
+# its own so its dependencies are not forced to the cluster's; nothing when they are all there.
+build_module() {
+  local label="$1" module="$2" version="$3" binaries="$4" ldflags="$5"
+  shift 5
+  # shellcheck disable=SC2086 # the names are words
+  have_all $binaries && return 0
+  require_go "$label $version"
+  log "building $label $version"
+  local wrapper="$src_dir/${label%% *}-$version" out="$bin_dir/"
+  [[ "$binaries" == *" "* ]] || out="$bin_dir/$binaries"
+  new_wrapper "$wrapper" "$module" "$version"
+  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w $ldflags" -o "$out" "$@")
 }
 
+build_etcd() { build_module etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" etcd "" go.etcd.io/etcd/server/v3; }
+
 build_kwok() {
-  have_all kwok kwokctl && return 0
-  require_go "kwok $KWOK_VERSION"
-  log "building kwok and kwokctl $KWOK_VERSION"
-  # Its own module, so its k8s.io versions are not forced to the cluster's.
-  local wrapper="$src_dir/kwok-$KWOK_VERSION"
-  new_wrapper "$wrapper" sigs.k8s.io/kwok "$KWOK_VERSION"
-  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl)
+  build_module "kwok and kwokctl" sigs.k8s.io/kwok "$KWOK_VERSION" "kwok kwokctl" "" \
+    sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 }
 
 build_helm() {
-  have_all helm && return 0
-  require_go "helm $HELM_VERSION"
-  log "building helm $HELM_VERSION"
-  local wrapper="$src_dir/helm-$HELM_VERSION"
-  new_wrapper "$wrapper" helm.sh/helm/v3 "$HELM_VERSION"
-  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-    -o "$bin_dir/helm" helm.sh/helm/v3/cmd/helm)
+  build_module helm helm.sh/helm/v3 "$HELM_VERSION" helm "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    helm.sh/helm/v3/cmd/helm
 }
 
 build_promtool() {
-  have_all promtool && return 0
-  require_go "promtool (Prometheus $PROMETHEUS_VERSION)"
-  log "building promtool from github.com/prometheus/prometheus $PROMETHEUS_VERSION (slow when cold)"
-  # Its own module: Prometheus' dependencies (client-go among them) are not forced to the cluster's.
-  local wrapper="$src_dir/prometheus-$PROMETHEUS_VERSION"
-  new_wrapper "$wrapper" github.com/prometheus/prometheus "$PROMETHEUS_VERSION"
-  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/promtool" github.com/prometheus/prometheus/cmd/promtool)
+  build_module "promtool (github.com/prometheus/prometheus, slow when cold)" github.com/prometheus/prometheus \
+    "$PROMETHEUS_VERSION" promtool "" github.com/prometheus/prometheus/cmd/promtool
 }
 
 build_coredns() {
-  have_all coredns && return 0
-  require_go "CoreDNS $COREDNS_VERSION"
-  log "building CoreDNS $COREDNS_VERSION"
-  local wrapper="$src_dir/coredns-$COREDNS_VERSION"
-  new_wrapper "$wrapper" github.com/coredns/coredns "$COREDNS_VERSION"
-  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" \
-    -o "$bin_dir/coredns" github.com/coredns/coredns)
+  build_module coredns github.com/coredns/coredns "$COREDNS_VERSION" coredns \
+    "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" github.com/coredns/coredns
 }
 
 build_kube_router() {
-  have_all kube-router && return 0
-  require_go "kube-router $KUBE_ROUTER_VERSION"
-  log "building kube-router $KUBE_ROUTER_VERSION"
-  local wrapper="$src_dir/kube-router-$KUBE_ROUTER_VERSION"
-  new_wrapper "$wrapper" github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER_VERSION"
-  (cd "$wrapper" && "$go_cmd" build -ldflags "-s -w" -o "$bin_dir/kube-router" \
-    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+  build_module kube-router github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER_VERSION" kube-router "" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
 
 targets=("${@:-all}")
