@@ -23,6 +23,9 @@ run="$state/run"
 image_dir="$cache_dir/images"
 sock="$run/containerd/containerd.sock"
 cni_bin_dir=/usr/lib/cni
+# Machine-wide paths kubelet and containerd use whatever their root directories are: the node
+# removes those it created (listed in $state/created-paths).
+shared_paths=(/var/lib/kubelet /var/log/pods /var/log/containers /run/containerd)
 
 log() { echo "[local-node] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -447,6 +450,10 @@ cmd_up() {
   [[ -d "$state" ]] && cmd_down
   mkdir -p "$state" "$run/kube-proxy"
   echo "$cluster_dir" >"$state/cluster"
+  local path
+  for path in "${shared_paths[@]}"; do
+    [[ -e "$path" ]] || echo "$path" >>"$state/created-paths"
+  done
   log "starting the real node $NODE_NAME ($NODE_IP; pods $POD_CIDR, services $SERVICE_CIDR)"
   network_up
   resolvers_up
@@ -475,7 +482,7 @@ iptables_without_ours() {
 }
 
 cmd_down() {
-  local b ns pid mount dir
+  local b ns pid mount dir path
   b="$(bins)"
   [[ -d "$state" ]] || return 0
   stop kube-router
@@ -516,16 +523,18 @@ cmd_down() {
   for dir in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [[ -d "$dir" ]] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
-  # kubelet puts its device-plugin socket here whatever its root dir is.
-  rm -rf /var/lib/kubelet/device-plugins /var/lib/kubelet/pod-resources /var/lib/kubelet/plugins_registry
-  rmdir /var/lib/kubelet 2>/dev/null || true
+  if [[ -f "$state/created-paths" ]]; then
+    while read -r path; do
+      [[ -n "$path" ]] && rm -rf "$path"
+    done <"$state/created-paths"
+  fi
   rm -rf "$state"
   log "real node stopped and removed"
 }
 
 cmd_leftovers() {
   local found=()
-  local name
+  local name path
   for name in kubelet kube-proxy kube-router containerd; do
     pgrep -x "$name" >/dev/null 2>&1 && found+=("process $name")
   done
@@ -543,6 +552,9 @@ cmd_leftovers() {
   nft list tables 2>/dev/null | grep -q kube-proxy && found+=("nftables table kube-proxy")
   ipset list -n 2>/dev/null | grep -qE '^(KUBE-|kube-router)' && found+=("ipsets")
   compgen -G "/sys/fs/cgroup/*/kubepods" >/dev/null && found+=("kubepods cgroups")
+  for path in "${shared_paths[@]}"; do
+    [[ -e "$path" ]] && found+=("$path (kubelet's or containerd's; remove it by hand if no other node uses it)")
+  done
   [[ -d "$state" ]] && found+=("state directory $state")
   if ((${#found[@]})); then
     printf '%s\n' "${found[@]}"
