@@ -12,7 +12,7 @@ ClusterIP answers a `curl` from here). On top of it:
 - `spec`: the scenario's host variables, i.e. its inventory (platform spec, role variables);
 - `kube`: kubectl with the scenario's kubeconfig: objects as dicts, polling, and a testinfra host
   inside a pod (testinfra's kubectl backend, `kubectl exec`) to check what the pod itself reaches;
-- `module`: one of the collection's modules run through `host.ansible` (not in check mode);
+- `module`: one of the collection's modules, run by `ansible` on the scenario's inventory host;
 - `scratch_pod`: a throwaway agnhost pod, deleted after the test.
 
 molecule/pytest.ini makes molecule/ pytest's rootdir, which is why this file is loaded.
@@ -170,14 +170,28 @@ def kube(host: Any, spec: dict[str, Any]) -> Kube:
 
 
 @pytest.fixture(scope="module")
-def module(host: Any, spec: dict[str, Any]) -> Callable[..., dict[str, Any]]:
-    """`module("rbac_access", subject=..., ...)`: the module's result; a failed run fails the test with its message."""
+def module(host: Any, spec: dict[str, Any], request: pytest.FixtureRequest) -> Callable[..., dict[str, Any]]:
+    """`module("rbac_access", subject=..., ...)`: the module's result; a failed run fails the test with its message.
+
+    An ad-hoc `ansible` run on the scenario's inventory host with the json callback, not
+    `host.ansible`: testinfra reads the result from `ansible --tree`, which on ansible-core 2.21
+    does not carry `failed`, so a module that fails (a mismatch of netpol_reachability or
+    rbac_access) would look like a success there.
+    """
 
     def run(name: str, **args: Any) -> dict[str, Any]:
+        target = spec["inventory_hostname"]
+        proc = host.run(
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=ansible.builtin.json ansible %s -i %s -m %s -a %s",
+            target, request.config.option.ansible_inventory, f"linkops.k8s_platform.{name}",
+            json.dumps({"kubeconfig": spec["k8s_platform_kubeconfig"], **args}))
         try:
-            return host.ansible(f"linkops.k8s_platform.{name}", json.dumps({"kubeconfig": spec["k8s_platform_kubeconfig"], **args}), check=False)
-        except host.ansible.AnsibleException as exc:
-            pytest.fail(f"{name} failed: {exc.result.get('msg', exc.result)}")
+            result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"][target]
+        except (ValueError, KeyError, IndexError):
+            pytest.fail(f"{name} gave no result (rc {proc.rc}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        if result.get("failed") or proc.rc != 0:
+            pytest.fail(f"{name} failed (rc {proc.rc}): {result.get('msg', result)}")
+        return result
 
     return run
 
