@@ -103,7 +103,7 @@ class ExtraCluster:
 
 
 def start_extra_cluster(prefix: str) -> ExtraCluster:
-    bin_dir = integration._bin_dir()  # pylint: disable=protected-access
+    bin_dir = integration.bin_dir()
     name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     last = ""
     for _attempt in range(2):  # a loaded machine sometimes misses the fake nodes' deadline once
