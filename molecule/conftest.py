@@ -121,7 +121,7 @@ class Kube:
 
     @staticmethod
     def process_status(inside: Any) -> dict[str, str]:
-        """/proc/self/status of a process started in a pod (`inside` from pod_host): Uid, CapEff,
+        """/proc/self/status of a process started in a pod (`inside` from pod_host): Uid, CapBnd,
         NoNewPrivs, Seccomp... as the kernel applies them (the stand-in images have no `id`)."""
         lines = inside.check_output("cat /proc/self/status").splitlines()
         return {key: value.strip() for key, _, value in (line.partition(":") for line in lines)}

@@ -52,7 +52,8 @@ def test_the_snapshot_job_may_manage_volumesnapshots_in_its_namespace_only(modul
                           {"verb": "delete", "resource": "persistentvolumeclaims", "namespace": NAMESPACE}])
 
 
-def test_what_a_pod_writes_to_the_claim_lands_in_the_volume_on_the_node(host, kube, claim, agnhost_pod, scratch_pod):
+@pytest.mark.usefixtures("claim")  # bound first
+def test_what_a_pod_writes_to_the_claim_lands_in_the_volume_on_the_node(host, kube, agnhost_pod, scratch_pod):
     on_node = host.file(f"{VOLUME_DIR}/written-by-molecule")
     writer = agnhost_pod("claim-writer", NAMESPACE, ["pause"])
     # The hostPath directory is root's: the writer runs as root (the namespace enforces no level).
