@@ -62,18 +62,9 @@ class Cluster:
         return self.kubectl("get", *args, check=False).returncode == 0
 
     def run_module(self, module: str, args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
-        """Run one of the collection's modules as an ad-hoc task on localhost and return its result."""
-        env = self.env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json")
-        command = [str(VENV_BIN / "ansible"), "localhost", "-m", f"linkops.k8s_platform.{module}",
-                   "-a", json.dumps({"kubeconfig": self.kubeconfig, **args}),
-                   "-e", json.dumps({"ansible_python_interpreter": str(VENV_BIN / "python")})]
-        if check_mode:
-            command.append("--check")
-        proc = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
-        try:
-            return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        except (ValueError, KeyError, IndexError) as exc:
-            raise AssertionError(f"{module} gave no result (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}") from exc
+        """Run one of the collection's modules against this cluster; its result."""
+        _code, result = run_adhoc(module, {"kubeconfig": self.kubeconfig, **args}, self.env(), check_mode=check_mode)
+        return result
 
 
 @dataclass
@@ -95,3 +86,23 @@ class PlaybookRun:
             for key, value in re.findall(r"(\w+)=(\d+)", line):
                 totals[key] = totals.get(key, 0) + int(value)
         return totals
+
+
+def run_adhoc(module: str, args: dict[str, Any], env: dict[str, str] | None = None, check_mode: bool = False,
+              local_temp: Path | None = None) -> tuple[int, dict[str, Any]]:
+    """Run one of the collection's modules as an ad-hoc task on localhost, as a user would (AnsiballZ
+    and all), with the json callback: (ansible's exit code, the task's result)."""
+    env = dict(env or os.environ)
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / ".collections"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    if local_temp is not None:
+        env["ANSIBLE_LOCAL_TEMP"] = str(local_temp)
+    command = [str(VENV_BIN / "ansible"), "localhost", "-m", f"linkops.k8s_platform.{module}", "-a", json.dumps(args),
+               "-e", json.dumps({"ansible_python_interpreter": str(VENV_BIN / "python")})]
+    if check_mode:
+        command.append("--check")
+    proc = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, check=False)
+    try:
+        return proc.returncode, json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError) as exc:
+        raise AssertionError(f"{module} gave no result (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}") from exc

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,10 +14,10 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.linkops.k8s_platform.plugins.modules import connectivity_probe
 
+from k8s_cluster import run_adhoc
+
 from .fake_cluster import API_READY_IP, POSTGRES_IP, FakeCluster, Network, shop_cluster
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-ANSIBLE = Path(sys.executable).with_name("ansible")
 
 
 @pytest.fixture(name="cluster")
@@ -156,26 +152,11 @@ def test_documented_defaults_are_the_runners_defaults():
         assert docs[name]["default"] == getattr(defaults, name), name
 
 
-@pytest.mark.skipif(not ANSIBLE.exists(), reason="the ansible CLI is not beside this Python")
 def test_adhoc_bad_input_fails_cleanly_through_ansiballz(tmp_path):
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / ".collections"),
-        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-        ANSIBLE_STDOUT_CALLBACK="json",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "local"),
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
     args = {"queries": [{"from": "shop/a", "to": "shop/b", "port": 80, "protocol": "TCP", "path": "/x"}],
             "kubeconfig": "/nonexistent"}
-    proc = subprocess.run(
-        [str(ANSIBLE), "localhost", "-m", "linkops.k8s_platform.connectivity_probe", "-a", json.dumps(args)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
-    output = json.loads(proc.stdout)
-    result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    assert proc.returncode != 0 and result["failed"]
+    returncode, result = run_adhoc("connectivity_probe", args, local_temp=tmp_path / "local")
+    assert returncode != 0 and result["failed"]
     assert result["msg"] == "queries[0].path: only HTTP queries take a path (protocol is TCP)"
     assert "Traceback" not in str(result.get("exception", ""))
 

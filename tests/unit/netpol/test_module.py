@@ -6,9 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,12 +13,12 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.linkops.k8s_platform.plugins.modules import netpol_reachability
 
+import k8s_cluster
+
 from .scenarios import SCENARIOS
 from .test_analysis import FakeClient, live_cluster
 from .topology import build_topology, netpol
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-ANSIBLE = Path(sys.executable).with_name("ansible")
 
 OBJECTS = build_topology() + [
     netpol("x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]}),
@@ -34,31 +31,9 @@ OBJECTS = build_topology() + [
 
 
 def run_adhoc(args: dict, tmp_path: Path) -> tuple[int, dict]:
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / ".collections"),
-        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-        ANSIBLE_STDOUT_CALLBACK="json",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "local"),
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-    proc = subprocess.run(
-        [str(ANSIBLE), "localhost", "-m", "linkops.k8s_platform.netpol_reachability", "-a", json.dumps(args)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    try:
-        output = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"ansible did not print JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc.returncode, output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return k8s_cluster.run_adhoc("netpol_reachability", args, local_temp=tmp_path / "local")
 
 
-@pytest.mark.skipif(not ANSIBLE.exists(), reason="the ansible CLI is not beside this Python")
 def test_adhoc_offline_queries_matrix_and_failing_expect(tmp_path):
     rc, result = run_adhoc(
         {
@@ -94,7 +69,6 @@ def test_adhoc_offline_queries_matrix_and_failing_expect(tmp_path):
     assert [(m["from"], m["to"]) for m in result["mismatches"]] == [("x/b", "x/a"), ("x/a", "x/b")]
 
 
-@pytest.mark.skipif(not ANSIBLE.exists(), reason="the ansible CLI is not beside this Python")
 def test_adhoc_unknown_pod_is_a_clear_failure(tmp_path):
     rc, result = run_adhoc({"resources": OBJECTS, "queries": [{"from": "x/a", "to": "x/d", "port": 80}]}, tmp_path)
     assert rc != 0
