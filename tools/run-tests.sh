@@ -70,7 +70,7 @@ fi
 echo "[test] molecule: every scenario, verified with testinfra on the real node"
 # Molecule keeps each scenario's state (prepared, converged) in ~/.ansible/tmp/molecule.<hash of the
 # checkout directory's *name*>.<scenario>, and with an unmanaged driver `destroy` never resets it: a
-# later run from any checkout with the same directory name (every CI clone, /work/main) then skips
+# later run from any checkout with the same directory name (every CI clone of the same name) then skips
 # `prepare` ("instances already prepared") and converges on a cluster missing what prepare makes.
 # Each scenario gets a fresh state directory of its own instead.
 for scenario in molecule/*/molecule.yml; do
