@@ -35,6 +35,19 @@ def wait_for_ready_endpoints(cluster, namespace, name, count, seconds=30):
         time.sleep(1)
 
 
+def wait_until_served(url: str, seconds: float = 30) -> None:
+    """kube-proxy rewrites its rules a moment after the EndpointSlice changes; until then the
+    Service refuses connections."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            http_get(url)
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"{url} not served {seconds}s after its endpoints became ready"
+            time.sleep(1)
+
+
 def service(cluster, namespace, name):
     return json.loads(cluster.kubectl("-n", namespace, "get", "service", name, "-o", "json").stdout)
 
@@ -82,6 +95,8 @@ def test_session_affinity_pins_a_client_to_one_pod(cluster, scratch_namespace, t
     for name in ("sticky", "spread"):
         wait_for_ready_endpoints(cluster, scratch_namespace, name, 2)
     sticky, spread = (service(cluster, scratch_namespace, name) for name in ("sticky", "spread"))
+    for svc in (sticky, spread):
+        wait_until_served(f"http://{svc['spec']['clusterIP']}:8080/hostname")
     assert sticky["spec"]["sessionAffinity"] == "ClientIP" and spread["spec"]["sessionAffinity"] == "None"
     seen = {name: Counter(http_get(f"http://{svc['spec']['clusterIP']}:8080/hostname") for _ in range(20))
             for name, svc in (("sticky", sticky), ("spread", spread))}
