@@ -16,6 +16,8 @@ import json
 
 import pytest
 
+from e2e_env import NETWORK
+
 SOURCES = {"mlops": "mlops/mlops-platform", "mlops-data": "mlops-data/database"}
 
 
@@ -103,8 +105,6 @@ def test_headless_service_returns_one_record_per_ready_pod(cluster, module, serv
 def test_names_outside_the_cluster_go_to_the_upstream_resolver(module, real_node):
     """CoreDNS forwards what is not cluster.local to the resolver dns_forwarders names (the machine's stand-in
     for the world outside), which knows one zone; other names get no answer."""
-    from e2e_env import NETWORK  # pylint: disable=import-outside-toplevel
-
     result = module("connectivity_probe", {"dns": [{"from": SOURCES["mlops"], "name": f"www.{NETWORK['UPSTREAM_ZONE']}"},
                                                    {"from": SOURCES["mlops"], "name": f"db.{NETWORK['STUB_ZONE']}"}]})
     upstream, stub = result["dns_results"]

@@ -14,6 +14,8 @@ import uuid
 
 import pytest
 
+from e2e_env import NETWORK
+
 SERVER_PORTS = {"http": 8080, "alt": 8081, "high": 9090}
 
 
@@ -114,8 +116,6 @@ def test_port_range_with_end_port(module, pods, policy):
 
 
 def test_ip_block_with_except(module, pods, policy):
-    from e2e_env import NETWORK  # pylint: disable=import-outside-toplevel
-
     client_ip = pods["ips"][f"{pods['a']}/client"]
     policy({**SERVER, "policyTypes": ["Ingress"],
             "ingress": [{"from": [{"ipBlock": {"cidr": NETWORK["POD_CIDR"], "except": [f"{client_ip}/32"]}}]}]})
