@@ -498,8 +498,12 @@ cmd_down() {
   fi
   stop containerd
   # Shims outlive containerd by design; this node's are the ones serving its socket's namespace.
-  for pid in $(pgrep -f "containerd-shim.*-address $sock" 2>/dev/null); do
-    kill -9 "$pid" 2>/dev/null || true
+  # A killed process lingers until the kernel has torn it down: wait, so nothing is seen after.
+  local tries
+  for tries in $(seq 50); do
+    pgrep -f "containerd-shim.*-address $sock" >/dev/null 2>&1 || break
+    pkill -9 -f "containerd-shim.*-address $sock" 2>/dev/null || true
+    sleep 0.2
   done
   for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do
     ip netns delete "$ns" 2>/dev/null || true
@@ -538,7 +542,9 @@ cmd_leftovers() {
   for name in kubelet kube-proxy kube-router containerd; do
     pgrep -x "$name" >/dev/null 2>&1 && found+=("process $name")
   done
-  pgrep -f "containerd-shim" >/dev/null 2>&1 && found+=("containerd shims")
+  # Zombies hold nothing and go when their parent reaps them; count only live shims.
+  ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 ~ /^containerd-shim/ {f=1} END {exit !f}' &&
+    found+=("containerd shims")
   pgrep -f "socat TCP-LISTEN:.*bind=$NODE_IP" >/dev/null 2>&1 && found+=("API forwarder")
   grep -qF "$state" /proc/mounts && found+=("mounts under $state")
   ip netns list 2>/dev/null | grep -q '^cni-' && found+=("network namespaces cni-*")
