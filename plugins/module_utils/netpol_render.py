@@ -43,6 +43,10 @@ ROLE_LABEL = "linkops.io/managed-by-role"
 ROLE_VALUE = "network-policies"
 DEFAULT_DENY_NAME = "default-deny-all"
 DNS_POLICY_NAME = "allow-dns-egress"
+ACME_SOLVER_POLICY_NAME = "allow-acme-http01-solver"
+# cert-manager labels its HTTP-01 solver pods so; they answer the ACME server's challenge on 8089.
+ACME_SOLVER_SELECTOR = {"acme.cert-manager.io/http01-solver": "true"}
+ACME_SOLVER_PORT = 8089
 POLICY_SUFFIX = "-netpol"
 # Fields of an app this role reads: identity, ports, metrics (scrape port), ingress (exposed apps), network.
 ROLE_FIELDS = ("name", "namespace", "description", "labels", "annotations", "selector", "port", "ports", "service",
@@ -61,6 +65,7 @@ class Settings:
     default_deny: bool = True
     ingress_to_exposed_apps: bool = True
     monitoring_to_metrics: bool = True
+    acme_http01_solvers: bool = True
     labels: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -306,6 +311,15 @@ def render_policies(apps: Sequence[Mapping[str, Any]], settings: Any = None) -> 
                 "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(DNS_POLICY_NAME, namespace),
                 "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [_dns_rule(settings)]},
             })
+            if settings.acme_http01_solvers:
+                # The solver pods cert-manager starts in the Certificate's namespace: without this the
+                # ACME server's HTTP-01 check, relayed by the ingress controller, never reaches them.
+                out.append({
+                    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(ACME_SOLVER_POLICY_NAME, namespace),
+                    "spec": {"podSelector": {"matchLabels": dict(ACME_SOLVER_SELECTOR)}, "policyTypes": ["Ingress"],
+                             "ingress": [_rule("from", [{"namespaceSelector": _ns_selector(settings.ingress_controller_namespace)}],
+                                               _ports([{"port": ACME_SOLVER_PORT, "protocol": "TCP"}]))]},
+                })
     for app in apps:
         namespace = app["namespace"]
         inbound = ingress_flows(app, settings, exposed)

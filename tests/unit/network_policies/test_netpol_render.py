@@ -77,6 +77,20 @@ def test_namespace_wide_default_deny_and_dns_in_every_app_namespace():
     assert all(o["metadata"]["labels"]["linkops.io/managed-by-role"] == "network-policies" for o in objs.values())
 
 
+def test_acme_http01_solvers_are_reachable_from_the_ingress_controller_under_default_deny():
+    objs = by_name(render_policies(normalised(), SETTINGS))
+    for ns in ("shop", "data"):
+        assert objs[(ns, "allow-acme-http01-solver")]["spec"] == {
+            "podSelector": {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}],
+                         "ports": [{"protocol": "TCP", "port": 8089}]}]}
+    switched_off = by_name(render_policies(normalised(), {**SETTINGS, "acme_http01_solvers": False}))
+    assert not [key for key in switched_off if key[1] == "allow-acme-http01-solver"]
+    # Without default deny nothing isolates the solver pods: no policy is needed.
+    no_deny = by_name(render_policies(normalised(), {**SETTINGS, "default_deny": False}))
+    assert not [key for key in no_deny if key[1] == "allow-acme-http01-solver"]
+
+
 def test_app_policy_peers_ports_cross_namespace_and_metadata_except():
     objs = by_name(render_policies(normalised(), SETTINGS))
     api = objs[("shop", "api-netpol")]["spec"]
