@@ -40,6 +40,10 @@ system-packages: ## install the Debian packages the suite and the real node need
 binaries: ## build the local cluster's binaries (cached outside the clone)
 	@bash tools/local-cluster/build.sh >/dev/null
 
+.PHONY: crds
+crds: ## download the pinned upstream CRDs from their Go modules (cached outside the clone)
+	@bash tools/local-cluster/crds.sh >/dev/null
+
 .PHONY: cluster-up
 cluster-up: system-packages ## start the local cluster: control plane and a real node (LINKOPS_REAL_NODE=0: kwok nodes only)
 	@bash $(CLUSTER) up >/dev/null
@@ -53,11 +57,11 @@ kubeconfig: ## print the local cluster's kubeconfig path (use with make -s)
 	@bash $(CLUSTER) kubeconfig
 
 .PHONY: demo
-demo: system-packages venv collection-link binaries ## bring up a cluster (or use $KUBECONFIG) and converge site.yml twice
+demo: system-packages venv collection-link binaries crds ## bring up a cluster (or use $KUBECONFIG) and converge site.yml twice
 	@bash tools/demo.sh
 
 .PHONY: test
-test: system-packages venv collection-link binaries ## the whole suite: unit, integration, molecule, end-to-end (starts local clusters unless $KUBECONFIG is set)
+test: system-packages venv collection-link binaries crds ## the whole suite: unit, integration, molecule, end-to-end (starts local clusters unless $KUBECONFIG is set)
 	@bash tools/run-tests.sh $(PYTEST_ARGS)
 
 .PHONY: unit
@@ -72,7 +76,7 @@ lint: venv collection-link ## yamllint, ansible-lint (production profile), ansib
 	@bash tools/sanity.sh "$$(bash tools/sanity-venv.sh $(OLDEST_ANSIBLE_CORE))"
 
 .PHONY: bench
-bench: venv collection-link binaries ## benchmarks (converge beside kubectl, scale, audit, reachability) -> bench/RESULTS.md
+bench: venv collection-link binaries crds ## benchmarks (converge beside kubectl, scale, audit, reachability) -> bench/RESULTS.md
 	@$(PY) bench/run_all.py $(BENCH_ARGS)
 
 .PHONY: sanity

@@ -4,8 +4,8 @@
 """`make bench`: converge timings beside kubectl, scale, audit and reachability -> bench/RESULTS.md.
 
 Starts two throw-away local control planes (tools/local-cluster, names bench-ans / bench-kctl
-on ports 7443 / 7444 by default, never the shared one on 6443), loads the test CRD fixtures in
-both, then in one process:
+on ports 7443 / 7444 by default, never the shared one on 6443), loads the upstream CRDs
+(tools/local-cluster/crds.sh) in both, then in one process:
 
 1. converge: ``ansible-playbook playbooks/site.yml -i inventories/local`` against bench-ans, first
    and second run. A bench-only callback (bench/callback_plugins/bench_capture.py) records every
@@ -52,7 +52,7 @@ BUILD_SH = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 SITE = REPO_ROOT / "playbooks" / "site.yml"
 PLATFORM = BENCH / "platform.yml"
-CRD_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "crds"
+CRDS_SH = REPO_ROOT / "tools" / "local-cluster" / "crds.sh"
 sys.path.insert(0, str(BENCH))
 
 from scale_spec import headless, load_example, scaled_spec  # noqa: E402  pylint: disable=wrong-import-position
@@ -136,21 +136,18 @@ class Clusters:
             if proc.returncode != 0:
                 raise SystemExit(f"cluster {name} did not start:\n{proc.stderr}")
             self.kubeconfigs[name] = proc.stdout.strip().splitlines()[-1]
-            # Every CRD fixture on both clusters, as `make demo` does: inventories/local sets
-            # cert_manager_install_crds false, so no stand-in chart installs CRDs there.
-            for crd in crd_fixtures():
-                kubectl(self.kubeconfigs[name], "apply", "--server-side", "--field-manager=bench-setup", "-f", str(crd))
-            kubectl(self.kubeconfigs[name], "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+            # Every upstream CRD on both clusters, as `make demo` does: inventories/local sets
+            # cert_manager_install_crds false, so no chart installs CRDs there.
+            crds = subprocess.run(["bash", str(CRDS_SH), "apply", "--field-manager=bench-setup"], capture_output=True, text=True,
+                                  check=False, env={**base_env(), "KUBECONFIG": self.kubeconfigs[name]})
+            if crds.returncode != 0:
+                raise SystemExit(f"the CRDs did not install on {name}:\n{crds.stderr}")
 
     def down(self) -> None:
         if self.keep:
             return
         for name, port in zip(self.names, self.ports):
             subprocess.run(["bash", str(CLUSTER_SH), "down"], env=self._env(name, port), capture_output=True, check=False)
-
-
-def crd_fixtures() -> list[Path]:
-    return sorted(CRD_FIXTURES.glob("*.yaml"))
 
 
 def kubectl(kubeconfig: str, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

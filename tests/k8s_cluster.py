@@ -20,11 +20,31 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CLUSTER_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "cluster.sh"
 BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
+CRDS_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "crds.sh"
 VENV_BIN = Path(sys.executable).parent
 
 
 def bin_dir() -> str:
     return subprocess.run(["bash", str(BUILD_SCRIPT), "--print"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def crds_dir() -> Path:
+    """The upstream CRDs, one folder per API group: $LINKOPS_CRDS_DIR (tools/run-tests.sh sets it), else
+    what tools/local-cluster/crds.sh prints (it downloads them first when they are missing)."""
+    found = os.environ.get("LINKOPS_CRDS_DIR") or subprocess.run(
+        ["bash", str(CRDS_SCRIPT)], check=True, capture_output=True, text=True).stdout.strip()
+    return Path(found)
+
+
+def crd_files(*groups: str) -> list[Path]:
+    """The upstream CRD files of these API groups."""
+    files = []
+    for group in groups:
+        found = sorted((crds_dir() / group).glob("*.yaml"))
+        if not found:
+            raise RuntimeError(f"no CRD of {group} in {crds_dir()} (run tools/local-cluster/crds.sh)")
+        files += found
+    return files
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,12 @@ class Cluster:
 
     def exists(self, *args: str) -> bool:
         return self.kubectl("get", *args, check=False).returncode == 0
+
+    def apply_crds(self, *groups: str, field_manager: str = "linkops-test-fixtures") -> None:
+        """Server-side apply the upstream CRDs of these API groups (left installed: shared), wait until Established."""
+        files = [arg for path in crd_files(*groups) for arg in ("-f", str(path))]
+        self.kubectl("apply", "--server-side", f"--field-manager={field_manager}", *files)
+        self.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files)
 
     def run_module(self, module: str, args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
         """Run one of the collection's modules against this cluster; its result."""

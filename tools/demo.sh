@@ -7,6 +7,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$root/.venv/bin:$(bash tools/local-cluster/build.sh --print):$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$root/.collections"
+# The upstream CRDs (downloaded once, cached outside the clone).
+LINKOPS_CRDS_DIR="$(bash tools/local-cluster/crds.sh)"
+export LINKOPS_CRDS_DIR
 
 if [[ -z "${KUBECONFIG:-}" ]]; then
   KUBECONFIG="$(bash tools/local-cluster/cluster.sh up)"
@@ -16,11 +19,10 @@ export K8S_PLATFORM_KUBECONFIG="$KUBECONFIG"
 echo "[demo] cluster: $KUBECONFIG"
 
 if bash tools/local-cluster/cluster.sh status 2>/dev/null && [[ "$KUBECONFIG" == "$(bash tools/local-cluster/cluster.sh kubeconfig)" ]]; then
-  # The local control plane has no internet: install the CRDs the platform's charts would bring
-  # (the project's own fixtures) and wait until the API server serves them.
-  echo "[demo] installing the components' CRDs from tests/fixtures/crds (local control plane only)"
-  kubectl apply --server-side --field-manager=linkops-demo -f tests/fixtures/crds/ >/dev/null
-  kubectl wait --for=condition=Established crd --all --timeout=60s >/dev/null
+  # The local control plane has no internet: install the upstream CRDs the platform's charts would
+  # bring (pinned in tools/local-cluster/versions.env) and wait until the API server serves them.
+  echo "[demo] installing the components' upstream CRDs from $LINKOPS_CRDS_DIR (local control plane only)"
+  bash tools/local-cluster/crds.sh apply --field-manager linkops-demo
   # No storage provisioner either: static PersistentVolumes for the spec's claims.
   # Their folders live in the real node's state, which `make cluster-down` removes.
   python tools/local-cluster/static_pvs.py inventories/local/group_vars/all/platform.yml \

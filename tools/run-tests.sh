@@ -18,6 +18,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$root/.venv/bin:$(bash tools/local-cluster/build.sh --print):$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$root/.collections"
+# The upstream CRDs the tests install (tools/local-cluster/crds.sh: downloaded once, cached outside the
+# clone); the integration tests read this folder, the Molecule scenarios call the script.
+LINKOPS_CRDS_DIR="$(bash tools/local-cluster/crds.sh)"
+export LINKOPS_CRDS_DIR
 export PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 NO_COLOR=1
 
 started_here=""

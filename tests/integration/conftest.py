@@ -56,15 +56,10 @@ def namespace(cluster: Cluster, unique_name: str) -> Iterator[str]:
     cluster.kubectl("delete", "namespace", unique_name, "--wait=false", "--ignore-not-found", check=False)
 
 
-MONITORING_CRDS = REPO_ROOT / "tests" / "fixtures" / "crds" / "monitoring.coreos.com.yaml"
-
-
 @pytest.fixture(scope="session")
 def monitoring_crds(cluster: Cluster) -> None:
-    """The project's Prometheus Operator CRD fixture, applied if missing and left in place (shared)."""
-    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-test-fixtures", "-f", str(MONITORING_CRDS))
-    for name in ("prometheusrules", "servicemonitors", "podmonitors"):
-        cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.monitoring.coreos.com", "--timeout=60s")
+    """prometheus-operator's upstream CRDs (tools/local-cluster/crds.sh), applied and left in place (shared)."""
+    cluster.apply_crds("monitoring.coreos.com")
 
 
 @pytest.fixture

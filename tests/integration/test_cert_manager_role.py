@@ -5,8 +5,9 @@
 
 cert-manager itself is replaced by the project's stand-in chart
 (tests/fixtures/charts/linkops-test-cert-manager: pause Deployments for controller, webhook and
-cainjector, the webhook Service, and the CRD fixture tests/fixtures/crds/cert-manager.io.yaml
-when crds.enabled), served from a loopback chart repository and installed by the role's own
+cainjector, the webhook Service, and when crds.enabled the upstream cert-manager.io CRDs of
+tools/local-cluster/crds.sh, written into a copy of the chart's files/ with the stand-in's
+part-of label), served from a loopback chart repository and installed by the role's own
 kubernetes.core.helm task. What is real: Helm, the API server (CRD establishment, structural
 schema validation, server-side apply, dry-run admission), the Deployment and EndpointSlice
 controllers. What is not: certificate issuance and a real admission webhook call.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,28 +26,46 @@ import pytest
 import yaml
 
 from chart_repo import CHARTS_DIR, start_chart_repo  # pylint: disable=import-error
+from k8s_cluster import crd_files  # pylint: disable=import-error
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART = CHARTS_DIR / "linkops-test-cert-manager"
 CRDS = ["certificates.cert-manager.io", "certificaterequests.cert-manager.io", "issuers.cert-manager.io", "clusterissuers.cert-manager.io"]
 TOKEN = "cf-token-5d8e1b77c0ffee42"
+PART_OF = {"app.kubernetes.io/part-of": "linkops-test-cert-manager"}
+# The field managers that install the upstream CRDs for this project's tests, demo and benchmarks
+# (and the API server, which writes their status).
+PROJECT_MANAGERS = {"linkops-crds", "linkops-demo", "linkops-test-fixtures", "bench-setup", "kube-apiserver"}
 
 
 @pytest.fixture(scope="module")
-def repo():
-    started = start_chart_repo([CHART])
+def repo(tmp_path_factory):
+    """The stand-in chart, served with the upstream cert-manager.io CRDs in files/ (labelled as the stand-in's)."""
+    chart = tmp_path_factory.mktemp("chart") / CHART.name
+    shutil.copytree(CHART, chart, ignore=shutil.ignore_patterns("files"))
+    docs = []
+    for path in crd_files("cert-manager.io"):
+        crd = yaml.safe_load(path.read_text())
+        crd["metadata"]["labels"] = {**crd["metadata"].get("labels", {}), **PART_OF}
+        docs.append(yaml.safe_dump(crd, sort_keys=False))
+    (chart / "files").mkdir()
+    (chart / "files" / "cert-manager.io.yaml").write_text("\n---\n".join(docs))
+    started = start_chart_repo([chart])
     yield started
     started.stop()
 
 
 def _fixture_crds_absent(cluster) -> None:
-    """Make sure the cert-manager.io CRDs are absent: delete them only when they are this project's fixture."""
+    """Make sure the cert-manager.io CRDs are absent: delete them only when this project's tests, demo or
+    benchmarks installed them (the stand-in chart's label, or only the project's field managers)."""
     for name in CRDS:
         if not cluster.exists("crd", name):
             continue
-        labels = cluster.get_json("crd", name)["metadata"].get("labels", {})
-        if labels.get("app.kubernetes.io/part-of") != "linkops-test-cert-manager":
-            pytest.fail(f"CRD {name} exists and is not the test fixture (a real cert-manager?); these tests need a cluster without it")
+        metadata = cluster.get_json("crd", name)["metadata"]
+        managers = {entry.get("manager") for entry in metadata.get("managedFields", [])}
+        if metadata.get("labels", {}).get("app.kubernetes.io/part-of") != PART_OF["app.kubernetes.io/part-of"] and not managers <= PROJECT_MANAGERS:
+            pytest.fail(f"CRD {name} exists and was not installed by this project (managers {sorted(managers)}: a real cert-manager?); "
+                        "these tests need a cluster without it")
         cluster.kubectl("delete", "crd", name, "--wait=true")
 
 
@@ -146,8 +166,8 @@ def test_resources_typo_is_refused_and_empty_resources_keep_the_chart_default(cl
                       cert_manager_install_crds=False, cert_manager_selfsigned_issuer="",
                       cert_manager_ca_issuer={"enabled": False}, cert_manager_acme_email="", cert_manager_dns01={},
                       k8s_platform_apps=[])
-    # The CRDs from the fixture (applied as they are: other tests and the demo may already have them).
-    cluster.kubectl("apply", "--server-side", "--field-manager=linkops-demo", "-f", str(REPO_ROOT / "tests/fixtures/crds/cert-manager.io.yaml"))
+    # The upstream CRDs (applied as they are: other tests and the demo may already have them).
+    cluster.apply_crds("cert-manager.io", field_manager="linkops-demo")
     result = run_playbook(playbook, host_vars)
     assert result.returncode == 0, result.output[-4000:]
     values = json.loads(cluster.get_json("configmap", f"{unique_name}-cert-manager-test-values", "-n", f"{unique_name}-cm")["data"]["values.json"])

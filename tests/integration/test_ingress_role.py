@@ -3,32 +3,24 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ingress role on the real control plane, for each controller flavour and for Gateway API.
 
-Traefik's Middleware CRD and the Gateway API CRDs are the project's own minimal fixtures
-(tests/fixtures/crds/); they are applied (idempotently, shared by every test) and left installed.
+Traefik's CRDs and the Gateway API CRDs (standard channel) are the upstream ones at the versions
+pinned in tools/local-cluster/versions.env (tools/local-cluster/crds.sh); they are applied
+(idempotently, shared by every test) and left installed.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CRDS = [REPO_ROOT / "tests" / "fixtures" / "crds" / name for name in ("traefik.io.yaml", "gateway.networking.k8s.io.yaml")]
 
 
 @pytest.fixture(scope="session")
 def crds(cluster):
-    for path in CRDS:
-        cluster.kubectl("apply", "--server-side", "--field-manager=linkops-test-fixtures", "-f", str(path))
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/middlewares.traefik.io",
-                    "crd/gateways.gateway.networking.k8s.io", "crd/httproutes.gateway.networking.k8s.io",
-                    "crd/gatewayclasses.gateway.networking.k8s.io")
+    cluster.apply_crds("traefik.io", "gateway.networking.k8s.io")
 
 
 @pytest.fixture
 def ns(crds, namespace):
-    """The test's namespace, once the CRD fixtures are established."""
+    """The test's namespace, once the CRDs are established."""
     return namespace
 
 

@@ -4,9 +4,9 @@
 """The monitoring role on the real control plane, without Helm: the project's PrometheusRule,
 ServiceMonitors/PodMonitors and dashboard ConfigMaps, promtool before apply, CNI detection.
 
-The cluster has no Prometheus: the monitoring.coreos.com CRDs come from the project's own test
-fixture (tests/fixtures/crds/monitoring.coreos.com.yaml), applied if missing and left in place
-(other tests share them).
+The cluster has no Prometheus: the monitoring.coreos.com CRDs are prometheus-operator's own, at the
+version pinned in tools/local-cluster/versions.env (tools/local-cluster/crds.sh), applied and left
+in place (other tests share them).
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CRDS = [REPO / "tests" / "fixtures" / "crds" / f for f in ("snapshot.storage.k8s.io.yaml", "velero.io.yaml", "monitoring.coreos.com.yaml")]
 
 
 RBAC_PLAYBOOK = """
@@ -49,14 +48,8 @@ RBAC_PLAYBOOK = """
 
 @pytest.fixture(scope="module")
 def crds(cluster):
-    """The project's own CRD fixtures (they stay installed; other tests reuse them)."""
-    args = ["apply", "--server-side", "--field-manager", "linkops-test-fixtures"]
-    for path in CRDS:
-        args += ["-f", str(path)]
-    cluster.kubectl(*args)
-    names = ["volumesnapshots.snapshot.storage.k8s.io", "volumesnapshotclasses.snapshot.storage.k8s.io",
-             "volumesnapshotcontents.snapshot.storage.k8s.io", "schedules.velero.io", "prometheusrules.monitoring.coreos.com"]
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *[f"crd/{n}" for n in names])
+    """The upstream CRDs of external-snapshotter, Velero and prometheus-operator (they stay installed; other tests reuse them)."""
+    cluster.apply_crds("snapshot.storage.k8s.io", "velero.io", "monitoring.coreos.com")
 
 
 @pytest.fixture
@@ -311,7 +304,7 @@ def test_bad_sizes_and_settings_are_reported_together(run_playbook, role_playboo
 
 def test_missing_crds_are_named_with_what_to_install(cluster, run_playbook, role_playbook, env):
     playbook = role_playbook("storage")
-    # The fixture CRDs are shared with other tests, so "missing" is a version the cluster does not serve.
+    # The CRDs are shared with other tests, so "missing" is a version the cluster does not serve.
     u = env["u"]
     spec = base_vars(env, storage_snapshot_api_version="snapshot.storage.k8s.io/v1alpha9",
                      storage_monitoring_api_version="monitoring.coreos.com/v0")
