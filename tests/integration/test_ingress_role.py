@@ -196,11 +196,11 @@ def test_gateway_api_output_from_the_same_spec(cluster, run_playbook, role_playb
         assert gateway["spec"]["gatewayClassName"] == gateway_class
         listeners = {(l["name"], l["protocol"], l["port"], l["hostname"]): l for l in gateway["spec"]["listeners"]}
         assert set(listeners) == {
-            ("http-web.example.com", "HTTP", 80, "web.example.com"), ("https-web.example.com", "HTTPS", 443, "web.example.com"),
-            ("http-www.example.com", "HTTP", 80, "www.example.com"), ("https-www.example.com", "HTTPS", 443, "www.example.com"),
-            ("http-docs.example.com", "HTTP", 80, "docs.example.com"), ("https-docs.example.com", "HTTPS", 443, "docs.example.com"),
+            ("http-web.example.com", "HTTP", 8000, "web.example.com"), ("https-web.example.com", "HTTPS", 8443, "web.example.com"),
+            ("http-www.example.com", "HTTP", 8000, "www.example.com"), ("https-www.example.com", "HTTPS", 8443, "www.example.com"),
+            ("http-docs.example.com", "HTTP", 8000, "docs.example.com"), ("https-docs.example.com", "HTTPS", 8443, "docs.example.com"),
         }
-        tls = listeners[("https-web.example.com", "HTTPS", 443, "web.example.com")]["tls"]
+        tls = listeners[("https-web.example.com", "HTTPS", 8443, "web.example.com")]["tls"]
         assert tls["mode"] == "Terminate" and tls["certificateRefs"][0]["name"] == "web-tls"
         assert annotations(gateway)["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
 
