@@ -37,8 +37,8 @@ system-packages: ## install the Debian packages the suite and the real node need
 	@bash tools/system-packages.sh
 
 .PHONY: binaries
-binaries: ## build the local cluster's binaries (cached outside the clone)
-	@bash tools/local-cluster/build.sh >/dev/null
+binaries: ## build the local cluster's binaries and the platform's (Traefik, cert-manager, Pebble), cached outside the clone
+	@bash tools/local-cluster/build.sh all platform >/dev/null
 
 .PHONY: crds
 crds: ## download the pinned upstream CRDs from their Go modules (cached outside the clone)

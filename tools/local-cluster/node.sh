@@ -8,6 +8,7 @@
 #   node.sh down                 stop everything the node started and remove what it left
 #   node.sh running CLUSTER_DIR  exit 0 when this machine's real node belongs to that cluster
 #   node.sh leftovers            list what a stopped node left behind (exit 1 if anything)
+#   node.sh images               import the images (the platform's when built) into the running node
 #
 # Runs as root (network interfaces, iptables, mounts, cgroups). Every address is on this machine
 # (network.env); pods have no route off it.
@@ -161,6 +162,35 @@ with_libraries() {
   done | sort -u
 }
 
+# The platform's images (the official Traefik and cert-manager charts), when build.sh platform has
+# built their binaries: a node starts without them, saying which are missing. Static binaries, the
+# CA bundle of this machine and a /tmp, like upstream's distroless-style images. The charts pass
+# arguments only, so the entrypoint's path is the image's own choice.
+platform_images() {
+  local p name missing=()
+  p="$(bash "$here/build.sh" --print-platform)"
+  local base=(--file=/etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt --dir=/tmp:1777)
+  if [[ -x "$p/traefik" ]]; then
+    # Upstream's image runs as root; the chart sets runAsUser 65532 itself.
+    image_archive "$TRAEFIK_IMAGE" '["/traefik"]' --file="$p/traefik:/traefik" "${base[@]}" || return 1
+  else
+    missing+=("$TRAEFIK_IMAGE")
+  fi
+  for name in controller webhook cainjector acmesolver startupapicheck; do
+    if [[ -x "$p/cert-manager-$name" ]]; then
+      # The chart (and the controller, for its HTTP-01 solver pods) asks for runAsNonRoot without
+      # a user: the image names a numeric one (65532, distroless' nonroot).
+      image_archive "$CERT_MANAGER_IMAGE_PREFIX$name:$CERT_MANAGER_VERSION" "[\"/$name\"]" \
+        --file="$p/cert-manager-$name:/$name" --user=65532 "${base[@]}" || return 1
+    else
+      missing+=("$CERT_MANAGER_IMAGE_PREFIX$name:$CERT_MANAGER_VERSION")
+    fi
+  done
+  if ((${#missing[@]})); then
+    log "not imported, their binaries are not built (build.sh platform): ${missing[*]}"
+  fi
+}
+
 images_up() {
   local b applet agnhost_files=()
   b="$(bins)"
@@ -179,6 +209,10 @@ images_up() {
     "$(image_archive "${PAUSE_IMAGE%:*}:3.10" '["/agnhost","pause"]' "${agnhost_files[@]}")"
     "$(image_archive "$COREDNS_IMAGE" '["/coredns"]' --file="$b/coredns:/coredns" --dir=/tmp:1777)"
   )
+  local platform_list platform_archives=()
+  platform_list="$(platform_images)"
+  [[ -z "$platform_list" ]] || mapfile -t platform_archives <<<"$platform_list"
+  archives+=("${platform_archives[@]}")
   local archive
   for archive in "${archives[@]}"; do
     ctr --address "$sock" -n k8s.io images import --no-unpack "$archive" >/dev/null
@@ -573,5 +607,7 @@ case "${1:-}" in
   down) cmd_down ;;
   running) [[ -f "$state/cluster" && "$(cat "$state/cluster")" == "${2:?cluster directory}" ]] ;;
   leftovers) cmd_leftovers ;;
-  *) echo "usage: $0 up CLUSTER_DIR | down | running CLUSTER_DIR | leftovers" >&2; exit 2 ;;
+  # Import the images (the platform's once built) into the running node, without restarting it.
+  images) running containerd || die "no real node is running on this machine"; images_up ;;
+  *) echo "usage: $0 up CLUSTER_DIR | down | running CLUSTER_DIR | leftovers | images" >&2; exit 2 ;;
 esac

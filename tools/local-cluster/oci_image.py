@@ -8,7 +8,7 @@ made from static binaries built here. The layer tar is byte-for-byte reproducibl
 fixed owners and times), so images made from the same files share one blob in containerd.
 
     oci_image.py OUT.tar --name registry.k8s.io/pause:3.10.1 --entrypoint '["/agnhost","pause"]' \
-        --file /path/agnhost:/agnhost --symlink /bin/sh:/bin/busybox --dir /tmp:1777
+        --file /path/agnhost:/agnhost --symlink /bin/sh:/bin/busybox --dir /tmp:1777 [--user 65532]
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def layer_tar(files: list[tuple[str, str]], symlinks: list[tuple[str, str]], dir
     return out.getvalue()
 
 
-def write_archive(out: Path, name: str, entrypoint: list[str], layer: bytes) -> None:
+def write_archive(out: Path, name: str, entrypoint: list[str], layer: bytes, user: str = "") -> None:
     blobs: dict[str, bytes] = {}
 
     def blob(data: bytes) -> dict:
@@ -79,10 +79,13 @@ def write_archive(out: Path, name: str, entrypoint: list[str], layer: bytes) -> 
         return {"digest": digest, "size": len(data)}
 
     layer_desc = {"mediaType": OCI_LAYER, **blob(layer)}
+    image_config = {"Entrypoint": entrypoint, "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"], "WorkingDir": "/"}
+    if user:
+        image_config["User"] = user
     config = {
         "architecture": "amd64",
         "os": "linux",
-        "config": {"Entrypoint": entrypoint, "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"], "WorkingDir": "/"},
+        "config": image_config,
         "rootfs": {"type": "layers", "diff_ids": [layer_desc["digest"]]},
     }
     config_desc = {"mediaType": OCI_CONFIG, **blob(json.dumps(config, sort_keys=True).encode())}
@@ -118,9 +121,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--file", action="append", default=[], type=_pair, help="SOURCE:DEST")
     parser.add_argument("--symlink", action="append", default=[], type=_pair, help="DEST:TARGET")
     parser.add_argument("--dir", action="append", default=[], type=_pair, help="DEST:OCTAL_MODE")
+    # Numeric, so runAsNonRoot can check it without a user database (default: root).
+    parser.add_argument("--user", default="", help="UID[:GID] the image runs as")
     args = parser.parse_args(argv)
+    if args.user and not all(part.isdigit() for part in args.user.split(":", 1)):
+        parser.error(f"--user must be numeric UID[:GID], got {args.user!r}")
     dirs = [(path, int(mode, 8)) for path, mode in args.dir]
-    write_archive(args.out, args.name, args.entrypoint, layer_tar(args.file, args.symlink, dirs))
+    write_archive(args.out, args.name, args.entrypoint, layer_tar(args.file, args.symlink, dirs), args.user)
     return 0
 
 
