@@ -17,9 +17,10 @@ archive at the role's pinned version, so:
   a misspelt key there. Descent stops where the chart has no documented keys (an empty map, a
   free-form Kubernetes field such as resources).
 
-The archives come from LINKOPS_CHART_MIRROR (an air-gapped folder of <chart>-<version>.tgz, as
-`helm package` names them); without it, `helm pull` fetches each pinned chart from the role's
-repository into a cache outside the clone (needs the internet). Only the pinned charts the mirror
+The archives come from tests/charts.py (shared with the integration tier): LINKOPS_CHART_MIRROR
+(an air-gapped folder of <chart>-<version>.tgz, as `helm package` names them); without it, `helm
+pull` fetches each pinned chart from the role's repository into a cache outside the clone (needs
+the internet). Only the pinned charts the mirror
 holds are parametrized; test_every_pinned_chart_has_an_archive names the others (xfail).
 """
 
@@ -33,42 +34,18 @@ import subprocess
 import sys
 import tarfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from charts import MIRROR_ENV, PINNED, Pinned, helm_binary, mirror_archive, official_archive  # pylint: disable=import-error
+from charts import mirror as _mirror  # pylint: disable=import-error
+
 REPO = Path(__file__).resolve().parents[3]
 PLAYBOOK = Path(__file__).with_name("render_values.yml")
 INVENTORIES = ("dev", "staging", "prod", "local", "fleet-local")
-MIRROR_ENV = "LINKOPS_CHART_MIRROR"
-
-
-@dataclass(frozen=True)
-class Pinned:
-    role: str
-    chart: str
-    version: str
-    repo: str
-
-
-# (role, chart, version variable, repository variable), the variables from the role's defaults.
-# test_every_rendered_release_is_listed_here fails when a role installs a chart missing here.
-PINS = (
-    ("ingress_controller", "traefik", "ingress_controller_traefik_chart_version", None),
-    ("ingress_controller", "ingress-nginx", "ingress_controller_nginx_chart_version", None),
-    ("cert_manager", "cert-manager", "cert_manager_chart_version", "cert_manager_chart_repo_url"),
-    ("dns", "external-dns", "dns_external_dns_chart_version", "dns_external_dns_chart_repo_url"),
-    ("monitoring", "kube-prometheus-stack", "monitoring_stack_chart_version", "monitoring_stack_chart_repo_url"),
-    ("monitoring", "loki", "monitoring_loki_chart_version", "monitoring_grafana_chart_repo_url"),
-    ("monitoring", "fluent-bit", "monitoring_fluent_bit_chart_version", "monitoring_fluent_chart_repo_url"),
-    ("monitoring", "alloy", "monitoring_alloy_chart_version", "monitoring_grafana_chart_repo_url"),
-    ("monitoring", "tempo", "monitoring_tempo_chart_version", "monitoring_grafana_chart_repo_url"),
-    ("monitoring", "jaeger", "monitoring_jaeger_chart_version", "monitoring_jaeger_chart_repo_url"),
-    ("monitoring", "opentelemetry-collector", "monitoring_otel_collector_chart_version", "monitoring_otel_chart_repo_url"),
-)
 # Keys whose contents are Kubernetes API fields or free-form maps (charts often show an example
 # there, which is not the list of allowed keys): the key itself is checked, not what is under it.
 FREE_FORM = frozenset({
@@ -77,43 +54,9 @@ FREE_FORM = frozenset({
 })
 
 
-def _pinned() -> list[Pinned]:
-    defaults = {role: yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text())
-                for role in {role for role, *_ in PINS}}
-    ingress_repos = yaml.safe_load((REPO / "roles" / "ingress_controller" / "vars" / "main.yml").read_text())
-    ingress_repos = {v["chart_name"]: v["repo_url"] for v in ingress_repos["_ingress_controller_defaults"].values()}
-    out = []
-    for role, chart, version_var, repo_var in PINS:
-        repo = defaults[role][repo_var] if repo_var else ingress_repos[chart]
-        out.append(Pinned(role, chart, str(defaults[role][version_var]), repo))
-    return out
-
-
-PINNED = _pinned()
-
-
-def _mirror() -> Path | None:
-    value = os.environ.get(MIRROR_ENV, "")
-    return Path(value) if value else None
-
-
-def _mirror_archive(pin: Pinned) -> Path | None:
-    mirror = _mirror()
-    archive = mirror / f"{pin.chart}-{pin.version}.tgz" if mirror else None
-    return archive if archive and archive.is_file() else None
-
-
 def _checked() -> list[Pinned]:
     """With a mirror: the pinned charts it holds. Without: every pinned chart (each is pulled)."""
-    return [pin for pin in PINNED if _mirror() is None or _mirror_archive(pin)]
-
-
-def _helm() -> str:
-    bin_dir = subprocess.run(["bash", str(REPO / "tools" / "local-cluster" / "build.sh"), "--print"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    helm = Path(bin_dir) / "helm"
-    assert helm.is_file(), f"helm is not built: run `bash tools/local-cluster/build.sh` ({helm} is missing)"
-    return str(helm)
+    return [pin for pin in PINNED if _mirror() is None or mirror_archive(pin)]
 
 
 def _kube_version() -> str:
@@ -124,25 +67,9 @@ def _kube_version() -> str:
     raise AssertionError("K8S_VERSION is missing from tools/local-cluster/versions.env")
 
 
-def _archive(pin: Pinned, helm: str) -> Path:
-    if _mirror() is not None:
-        archive = _mirror_archive(pin)
-        assert archive, f"{pin.chart}-{pin.version}.tgz is not in {MIRROR_ENV}={_mirror()}"
-        return archive
-    cache = Path(os.environ.get("LINKOPS_CACHE_DIR") or Path.home() / ".cache" / "linkops-k8s-platform") / "charts"
-    archive = cache / f"{pin.chart}-{pin.version}.tgz"
-    if not archive.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([helm, "pull", pin.chart, "--repo", pin.repo, "--version", pin.version, "--destination", str(cache)],
-                              capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0 and archive.is_file(), (
-            f"helm pull {pin.chart} {pin.version} from {pin.repo} failed (no internet? set {MIRROR_ENV}): {done.stderr}")
-    return archive
-
-
 @pytest.fixture(scope="module")
 def helm() -> str:
-    return _helm()
+    return helm_binary()
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +201,7 @@ def used_in_templates(path: str, templates: str) -> bool:
 def test_values_render_against_the_official_chart(pin: Pinned, inventory: str, rendered, helm: str, tmp_path: Path) -> None:
     releases = [r for r in rendered[inventory] if r["role"] == pin.role and r["chart"] == pin.chart]
     assert releases, f"render_values.yml rendered no {pin.chart} release for inventories/{inventory}"
-    archive = _archive(pin, helm)
+    archive = official_archive(pin, helm)
     defaults, schema, templates = _chart_files(archive)
     problems = []
     seen: set[str] = set()
@@ -311,7 +238,7 @@ def test_every_pinned_chart_has_an_archive() -> None:
     mirror = _mirror()
     if mirror is None:
         return  # every pinned chart is pulled (and a failed pull fails its test)
-    missing = [f"{pin.chart} {pin.version} ({pin.role}, {pin.repo})" for pin in PINNED if not _mirror_archive(pin)]
+    missing = [f"{pin.chart} {pin.version} ({pin.role}, {pin.repo})" for pin in PINNED if not mirror_archive(pin)]
     if missing:
         pytest.xfail(f"{len(missing)} pinned chart(s) are not in {MIRROR_ENV}={mirror}, so their values are not checked: "
                      + "; ".join(missing))
