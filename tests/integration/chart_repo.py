@@ -3,12 +3,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A loopback Helm chart repository for tests: the air-gapped "private chart repository" path.
 
-``serve_charts(chart_dirs) -> url`` (or ``start_chart_repo`` for a stoppable ``ChartRepo``) packages chart directories with the real ``helm package`` (optionally
-at several versions each), builds the repository index with ``helm repo index`` and serves the
-directory over HTTP on 127.0.0.1 (a free port, a daemon thread). Roles then install from the
+``serve_charts(sources) -> url`` (or ``start_chart_repo`` for a stoppable ``ChartRepo``) serves chart
+archives (the official ones of tests/charts.py, copied as they are) and chart directories (packaged
+with the real ``helm package``); either can be packaged again at other versions. It builds the
+repository index with ``helm repo index`` and serves the directory over HTTP on 127.0.0.1 (a free
+port, a daemon thread). Roles then install from the
 returned URL exactly as they would from a private repository; nothing is downloaded.
 
-Use it through the ``chart_repo`` fixture (``chart_repo([path, (path, ["0.1.0", "0.2.0"])])``),
+Use it through the ``chart_repo`` fixture (``chart_repo([archive, (archive, ["37.3.0", "37.4.0"])])``),
 which stops every server it started at the end of the test (import it into the test module
 or a conftest.py to use it).
 """
@@ -30,11 +32,12 @@ from typing import Union
 import pytest
 import yaml
 
+from charts import reversioned  # pylint: disable=import-error
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
-CHARTS_DIR = REPO_ROOT / "tests" / "fixtures" / "charts"
 
-# A chart directory, or (chart directory, versions to package it as).
+# A chart archive (.tgz) or directory, or (archive or directory, versions to package it as).
 ChartSource = Union[str, Path, tuple[Union[str, Path], Sequence[str]]]
 
 
@@ -96,31 +99,22 @@ def package_chart(chart_dir: Path, destination: Path, version: str | None = None
     return package
 
 
-def stand_in_chart(name: str, destination: Path) -> Path:
-    """A copy of the generic stand-in chart (tests/fixtures/charts/linkops-test-release) named ``name``.
-
-    The roles install upstream charts by name from a repository; serving this copy under that name
-    (at the pinned version, via ``(path, [version])``) exercises their real Helm path offline.
-    """
-    target = Path(destination) / name
-    shutil.copytree(CHARTS_DIR / "linkops-test-release", target)
-    chart_yaml = target / "Chart.yaml"
-    chart = yaml.safe_load(chart_yaml.read_text())
-    chart["name"] = name
-    chart_yaml.write_text(yaml.safe_dump(chart, sort_keys=False))
-    return target
-
-
 def start_chart_repo(chart_dirs: Iterable[ChartSource], helm: str | None = None) -> ChartRepo:
-    """Package the charts, index them and serve them on 127.0.0.1; ``.url`` is the repository URL."""
+    """Copy or package the charts, index them and serve them on 127.0.0.1; ``.url`` is the repository URL."""
     helm = helm or helm_binary()
     directory = Path(tempfile.mkdtemp(prefix="linkops-chart-repo-"))
     packages: list[Path] = []
     try:
         for source in chart_dirs:
             chart_dir, versions = (source[0], list(source[1])) if isinstance(source, tuple) else (source, [None])
+            chart_path = Path(chart_dir)
             for version in versions:
-                packages.append(package_chart(Path(chart_dir), directory, version, helm))
+                if chart_path.is_file() and version is None:  # an archive, served as it is
+                    packages.append(Path(shutil.copy2(chart_path, directory / chart_path.name)))
+                elif chart_path.is_file():
+                    packages.append(reversioned(chart_path, version, directory, helm))
+                else:
+                    packages.append(package_chart(chart_path, directory, version, helm))
         server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory)))
         url = f"http://127.0.0.1:{server.server_address[1]}"
         _run([helm, "repo", "index", str(directory), "--url", url])
@@ -154,4 +148,4 @@ def chart_repo() -> Iterator:
         repo.stop()
 
 
-__all__ = ["ChartRepo", "CHARTS_DIR", "chart_repo", "helm_binary", "package_chart", "serve_charts", "stand_in_chart", "start_chart_repo"]
+__all__ = ["ChartRepo", "chart_repo", "helm_binary", "package_chart", "serve_charts", "start_chart_repo"]

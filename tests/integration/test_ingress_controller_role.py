@@ -3,10 +3,19 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ingress_controller role's Helm path for real, on the local control plane.
 
-The chart is tests/fixtures/charts/linkops-test-ingress (written by the project; it reads a subset
-of the Traefik and ingress-nginx value keys), served from a loopback chart repository with an
-index (tests/integration/chart_repo.py): the role installs it exactly as it would install from a
-private (air-gapped) chart repository, through kubernetes.core.helm and the real helm binary.
+The charts are the OFFICIAL Traefik and ingress-nginx charts at the versions the role pins
+(tests/charts.py: LINKOPS_CHART_MIRROR, else helm pull), served from a loopback chart repository
+with an index (tests/integration/chart_repo.py): the role installs them exactly as it would from a
+private (air-gapped) chart repository, through kubernetes.core.helm and the real helm binary. The
+local chart path is tested with the archive itself. The assertions read the objects the official
+charts render from the role's values.
+
+On kwok's fake nodes the pods are marked Ready without running, so helm --wait returns. The
+upgrade to a new pinned version uses the official Traefik chart packaged again at the next patch
+version (the mirror holds only the pinned one). ingress-nginx runs with
+controller.admissionWebhooks.enabled false (through ingress_controller_values_override): its
+pre-install hook Job never completes on fake nodes, and its ValidatingWebhookConfiguration would
+send every Ingress in the cluster to a webhook nothing answers for.
 """
 
 from __future__ import annotations
@@ -16,10 +25,17 @@ import subprocess
 
 import pytest
 
-from chart_repo import CHARTS_DIR, chart_repo, helm_binary  # noqa: F401  (chart_repo is a fixture)
+from chart_repo import chart_repo, helm_binary  # noqa: F401  (chart_repo is a fixture)
+from charts import has_archive, official_archive, pin  # pylint: disable=import-error
 
-CHART = CHARTS_DIR / "linkops-test-ingress"
-CHART_NAME = "linkops-test-ingress"
+TRAEFIK = pin("traefik")
+NGINX = pin("ingress-nginx")
+# The official Traefik chart packaged again as the next patch version: an upgrade of the pin.
+TRAEFIK_NEXT = "{}.{}.{}".format(*TRAEFIK.version.split(".")[:2], int(TRAEFIK.version.split(".")[2]) + 1)
+# Off on fake nodes: the certgen hook Job never completes and the admission webhook never answers.
+NGINX_NO_WEBHOOK = {"controller": {"admissionWebhooks": {"enabled": False}}}
+needs_traefik = pytest.mark.skipif(not has_archive("traefik"), reason=f"no traefik {TRAEFIK.version} archive in LINKOPS_CHART_MIRROR")
+needs_nginx = pytest.mark.skipif(not has_archive("ingress-nginx"), reason=f"no ingress-nginx {NGINX.version} archive in LINKOPS_CHART_MIRROR")
 
 
 @pytest.fixture
@@ -43,8 +59,6 @@ def base_vars(names: dict, repo_url: str, **extra) -> dict:
     return {
         "ingress_controller_helm_binary": helm_binary(),
         "ingress_controller_chart_repo_url": repo_url,
-        "ingress_controller_chart_name": CHART_NAME,
-        "ingress_controller_chart_version": "0.1.0",
         "ingress_controller_namespace": names["namespace"],
         "ingress_controller_release_name": names["release"],
         "ingress_controller_class_name": names["class"],
@@ -54,11 +68,18 @@ def base_vars(names: dict, repo_url: str, **extra) -> dict:
     }
 
 
+def traefik_args(cluster, ns: str, name: str) -> list[str]:
+    return cluster.get_json("deployment", name, "-n", ns)["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+@needs_traefik
 def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_playbook, role_playbook, chart_repo, release):
     playbook = role_playbook("ingress_controller")
-    repo = chart_repo([(CHART, ["0.1.0", "0.2.0"])])
-    assert {e["version"] for e in repo.index()["entries"][CHART_NAME]} == {"0.1.0", "0.2.0"}
+    archive = official_archive(TRAEFIK)
+    repo = chart_repo([archive, (archive, [TRAEFIK_NEXT])])
+    assert {e["version"] for e in repo.index()["entries"]["traefik"]} == {TRAEFIK.version, TRAEFIK_NEXT}
     ns, rel = release["namespace"], release["release"]
+    name = f"{rel}-traefik"  # the chart's fullname: <release>-traefik
     host_vars = base_vars(release, repo.url, ingress_controller_replicas=2, ingress_controller_default_class=True,
                           ingress_controller_resources={"requests": {"cpu": "50m", "memory": "64Mi"}})
 
@@ -71,25 +92,29 @@ def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_p
     assert first.returncode == 0, first.output
     assert first.recap()["changed"] == 1, first.output
     [installed] = helm_releases(cluster, ns)
-    assert (installed["name"], installed["chart"], installed["revision"], installed["status"]) == (rel, f"{CHART_NAME}-0.1.0", "1", "deployed")
+    assert (installed["name"], installed["chart"], installed["revision"], installed["status"]) == (
+        rel, f"traefik-{TRAEFIK.version}", "1", "deployed")
 
-    deployment = cluster.get_json("deployment", rel, "-n", ns)
+    deployment = cluster.get_json("deployment", name, "-n", ns)
     assert deployment["spec"]["replicas"] == 2
     assert deployment["status"].get("readyReplicas") == 2, "wait: true returns once the pods are Ready"
-    annotations = deployment["metadata"]["annotations"]
-    assert annotations["linkops.io/test-flavour"] == "traefik"
-    assert annotations["linkops.io/test-https-redirect"] == "true"  # ports.web.redirections.entryPoint -> websecure/https
-    assert annotations["linkops.io/test-metrics"] == "true"
-    assert annotations["linkops.io/test-service-monitor"] == "false"
     container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"].endswith(f"traefik:{installed['app_version']}")
+    args = container["args"]
+    # https_redirect: Traefik's static redirect flags; metrics: the Prometheus metrics on their entry point.
+    assert "--entryPoints.web.http.redirections.entryPoint.to=:443" in args
+    assert "--entryPoints.web.http.redirections.entryPoint.scheme=https" in args
+    assert {"--metrics.prometheus=true", "--metrics.prometheus.entrypoint=metrics"} <= set(args)
+    assert "metrics" in {p["name"] for p in container["ports"]}
     assert container["resources"]["requests"] == {"cpu": "50m", "memory": "64Mi"}
-    service = cluster.get_json("service", rel, "-n", ns)
+    service = cluster.get_json("service", name, "-n", ns)
     assert service["spec"]["type"] == "NodePort"
-    assert "metrics" in {p["name"] for p in service["spec"]["ports"]}
+    assert {"web", "websecure"} <= {p["name"] for p in service["spec"]["ports"]}
+    assert not cluster.exists("servicemonitor", name, "-n", ns)
     ingress_class = cluster.get_json("ingressclass", release["class"])
     assert ingress_class["metadata"]["annotations"]["ingressclass.kubernetes.io/is-default-class"] == "true"
     assert ingress_class["spec"]["controller"] == "traefik.io/ingress-controller"
-    pdb = cluster.get_json("pdb", rel, "-n", ns)
+    pdb = cluster.get_json("pdb", name, "-n", ns)
     assert pdb["spec"]["minAvailable"] == 1
 
     second = run_playbook(playbook, host_vars)
@@ -105,21 +130,22 @@ def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_p
     assert upgrade.returncode == 0, upgrade.output
     assert upgrade.recap()["changed"] == 1
     assert helm_releases(cluster, ns)[0]["revision"] == "2"
-    deployment = cluster.get_json("deployment", rel, "-n", ns)
+    deployment = cluster.get_json("deployment", name, "-n", ns)
     assert deployment["spec"]["replicas"] == 3
-    assert deployment["metadata"]["annotations"]["linkops.io/test-https-redirect"] == "false"
-    assert deployment["metadata"]["annotations"]["linkops.io/test-metrics"] == "false"
-    assert not cluster.exists("pdb", rel, "-n", ns)
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert not [a for a in args if "redirections" in a], args
+    assert "--metrics.prometheus=true" not in args
+    assert not cluster.exists("pdb", name, "-n", ns)
     assert cluster.get_json("ingressclass", release["class"])["metadata"]["annotations"]["ingressclass.kubernetes.io/is-default-class"] == "false"
     again = run_playbook(playbook, changed_vars)
     assert again.recap()["changed"] == 0, again.output
 
     # A new pinned chart version is an upgrade too.
-    bumped = run_playbook(playbook, {**changed_vars, "ingress_controller_chart_version": "0.2.0"})
+    bumped = run_playbook(playbook, {**changed_vars, "ingress_controller_traefik_chart_version": TRAEFIK_NEXT})
     assert bumped.returncode == 0, bumped.output
     [upgraded] = helm_releases(cluster, ns)
-    assert (upgraded["chart"], upgraded["revision"]) == (f"{CHART_NAME}-0.2.0", "3")
-    assert cluster.get_json("deployment", rel, "-n", ns)["metadata"]["labels"]["app.kubernetes.io/version"] == "0.2.0"
+    assert (upgraded["chart"], upgraded["revision"]) == (f"traefik-{TRAEFIK_NEXT}", "3")
+    assert cluster.get_json("deployment", name, "-n", ns)["metadata"]["labels"]["helm.sh/chart"] == f"traefik-{TRAEFIK_NEXT}"
 
     absent_vars = {**changed_vars, "ingress_controller_state": "absent"}
     absent_check = run_playbook(playbook, absent_vars, check=True)
@@ -129,51 +155,62 @@ def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_p
     assert absent.returncode == 0, absent.output
     assert absent.recap()["changed"] == 1
     assert helm_releases(cluster, ns) == []
-    assert not cluster.exists("deployment", rel, "-n", ns)
+    assert not cluster.exists("deployment", name, "-n", ns)
     assert not cluster.exists("ingressclass", release["class"])
     absent_again = run_playbook(playbook, absent_vars)
     assert absent_again.recap()["changed"] == 0, absent_again.output
 
 
+@needs_nginx
 def test_nginx_flavour_maps_the_same_variables_to_its_own_keys(cluster, run_playbook, role_playbook, chart_repo, release):
     playbook = role_playbook("ingress_controller")
-    repo = chart_repo([CHART])
+    repo = chart_repo([official_archive(NGINX)])
     ns, rel = release["namespace"], release["release"]
+    name = f"{rel}-ingress-nginx-controller"
     host_vars = base_vars(release, repo.url, ingress_controller_flavour="nginx", ingress_controller_replicas=2,
                           ingress_controller_service_type="LoadBalancer",
                           ingress_controller_load_balancer_source_ranges=["203.0.113.0/24", "198.51.100.0/24"],
                           ingress_controller_metrics_enabled=True, ingress_controller_service_monitor=False,
-                          ingress_controller_values_override={"controller": {"ingressClassResource": {"controllerValue": "k8s.io/linkops-test"}}},
+                          ingress_controller_values_override={"controller": {"ingressClassResource": {"controllerValue": "k8s.io/linkops-test"},
+                                                                               **NGINX_NO_WEBHOOK["controller"]}},
                           # No load-balancer provider in the test cluster: a LoadBalancer Service never gets an address.
                           ingress_controller_wait=False)
     result = run_playbook(playbook, host_vars)
     assert result.returncode == 0, result.output
     [installed] = helm_releases(cluster, ns)
-    assert installed["chart"] == f"{CHART_NAME}-0.1.0"
-    deployment = cluster.get_json("deployment", rel, "-n", ns)
-    assert deployment["metadata"]["annotations"]["linkops.io/test-flavour"] == "nginx"  # controller.* keys were given
-    assert deployment["metadata"]["annotations"]["linkops.io/test-https-redirect"] == "true"  # controller.config.ssl-redirect
+    assert installed["chart"] == f"ingress-nginx-{NGINX.version}"
+    deployment = cluster.get_json("deployment", name, "-n", ns)
     assert deployment["spec"]["replicas"] == 2
-    service = cluster.get_json("service", rel, "-n", ns)
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert f"--ingress-class={release['class']}" in args and f"--controller-class=k8s.io/linkops-test" in args
+    config = cluster.get_json("configmap", name, "-n", ns)["data"]
+    assert config["ssl-redirect"] == "true"  # controller.config.ssl-redirect
+    assert cluster.exists("service", f"{name}-metrics", "-n", ns), "controller.metrics.enabled"
+    assert not cluster.exists("validatingwebhookconfiguration", f"{rel}-ingress-nginx-admission")
+    service = cluster.get_json("service", name, "-n", ns)
     assert service["spec"]["type"] == "LoadBalancer"
     assert service["spec"]["loadBalancerSourceRanges"] == ["203.0.113.0/24", "198.51.100.0/24"]
     ingress_class = cluster.get_json("ingressclass", release["class"])
     assert ingress_class["spec"]["controller"] == "k8s.io/linkops-test", "ingress_controller_values_override is merged last"
-    assert ingress_class["metadata"]["annotations"]["ingressclass.kubernetes.io/is-default-class"] == "false"
-    assert cluster.exists("pdb", rel, "-n", ns), "ingress-nginx makes its PDB with more than one replica"
+    # The official chart annotates only a default class.
+    assert ingress_class["metadata"].get("annotations", {}).get("ingressclass.kubernetes.io/is-default-class", "false") == "false"
+    assert cluster.get_json("pdb", name, "-n", ns)["spec"]["minAvailable"] == 1, "ingress-nginx makes its PDB with more than one replica"
     assert run_playbook(playbook, host_vars).recap()["changed"] == 0
 
 
+@needs_traefik
 def test_local_chart_path(cluster, run_playbook, role_playbook, release, tmp_path):
+    """ingress_controller_chart_path: the official archive on the control node, no repository."""
     playbook = role_playbook("ingress_controller")
     ns = release["namespace"]
-    host_vars = base_vars(release, "http://unused.invalid", ingress_controller_chart_path=str(CHART), ingress_controller_replicas=1)
+    host_vars = base_vars(release, "http://unused.invalid", ingress_controller_chart_path=str(official_archive(TRAEFIK)),
+                          ingress_controller_replicas=1)
     result = run_playbook(playbook, host_vars)
     assert result.returncode == 0, result.output
     [installed] = helm_releases(cluster, ns)
-    assert installed["chart"] == f"{CHART_NAME}-0.1.0"
+    assert installed["chart"] == f"traefik-{TRAEFIK.version}"
     # The default resources: requests and a memory limit (the audit's POD-009), no CPU limit.
-    container = cluster.get_json("deployment", release["release"], "-n", ns)["spec"]["template"]["spec"]["containers"][0]
+    container = cluster.get_json("deployment", f"{release['release']}-traefik", "-n", ns)["spec"]["template"]["spec"]["containers"][0]
     assert container["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
     assert run_playbook(playbook, host_vars).recap()["changed"] == 0
     absent = run_playbook(playbook, {**host_vars, "ingress_controller_state": "absent"})
@@ -181,16 +218,17 @@ def test_local_chart_path(cluster, run_playbook, role_playbook, release, tmp_pat
     assert helm_releases(cluster, ns) == []
 
 
+@needs_traefik
 def test_failed_release_is_explained(cluster, run_playbook, role_playbook, chart_repo, release):
     playbook = role_playbook("ingress_controller")
-    repo = chart_repo([CHART])
-    # A value the chart cannot render: helm fails, the rescue reports the release, its pods and events.
+    repo = chart_repo([official_archive(TRAEFIK)])
+    # A value the chart's schema refuses: helm fails, the rescue reports the release, its pods and events.
     host_vars = base_vars(release, repo.url, ingress_controller_values_override={"deployment": {"replicas": "many"}})
     result = run_playbook(playbook, host_vars)
     assert result.returncode != 0
     assert f"The traefik release {release['namespace']}/{release['release']} failed" in result.output, result.output
     assert "Pods of the release (0)" in result.output
-    assert f"Chart: {repo.url} {CHART_NAME} 0.1.0" in result.output
+    assert f"Chart: {repo.url} traefik {TRAEFIK.version}" in result.output
     assert "Traceback" not in result.output
 
 
