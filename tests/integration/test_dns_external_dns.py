@@ -3,25 +3,28 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The dns role's ExternalDNS install through its real kubernetes.core.helm task.
 
-ExternalDNS itself is replaced by the project's generic stand-in chart
-(tests/fixtures/charts/linkops-test-release, copied under the name ``external-dns`` by
-``chart_repo.stand_in_chart``), served from a loopback chart repository at the version pinned in
-roles/dns/defaults/main.yml and at the next minor version. The stand-in echoes the values Helm
-received into the ConfigMap ``<release>-values``, so the tests read back exactly what the role
-passed. What is real: Helm (install, upgrade, uninstall, --wait), the API server, the Deployment
-controller, kwok making the pods ready. What is not: ExternalDNS talking to a DNS provider.
+The chart is the OFFICIAL external-dns chart at the version pinned in roles/dns/defaults/main.yml
+(tests/charts.py: LINKOPS_CHART_MIRROR, else helm pull), served from a loopback chart repository,
+with the same chart packaged again at the next minor version as the upgrade target (the mirror
+holds only the pinned one); the local chart path is tested with the archive itself. The tests
+read what the role passed with `helm get values` and what the chart made of it from the
+Deployment's arguments. What is real: Helm (install, upgrade, uninstall, --wait), the official
+chart, the API server, the Deployment controller, kwok making the pods ready (fake nodes: nothing
+runs). What is not: ExternalDNS talking to a DNS provider.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from chart_repo import stand_in_chart, start_chart_repo  # pylint: disable=import-error
+from chart_repo import start_chart_repo  # pylint: disable=import-error
+from charts import has_archive, official_archive  # pylint: disable=import-error
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((REPO_ROOT / "roles" / "dns" / "defaults" / "main.yml").read_text())
@@ -36,14 +39,15 @@ def _next_minor(version: str) -> str:
 
 
 NEXT = _next_minor(PINNED)
+pytestmark = pytest.mark.skipif(not has_archive(CHART_NAME), reason=f"no {CHART_NAME} {PINNED} archive in LINKOPS_CHART_MIRROR")
 
 
 @pytest.fixture(scope="module")
-def charts(tmp_path_factory):
-    """The stand-in chart named like the upstream one, and a loopback repository serving it."""
-    chart_dir = stand_in_chart(CHART_NAME, tmp_path_factory.mktemp("external-dns-chart"))
-    repo = start_chart_repo([(chart_dir, [PINNED, NEXT])])
-    yield chart_dir, repo
+def charts():
+    """The official chart archive, and a loopback repository serving it (and it again as NEXT)."""
+    archive = official_archive(CHART_NAME)
+    repo = start_chart_repo([archive, (archive, [NEXT])])
+    yield archive, repo
     repo.stop()
 
 
@@ -88,9 +92,15 @@ def _releases(cluster, ns: str) -> list[str]:
 
 
 def _chart_values(cluster, ns: str) -> tuple[dict, str, str]:
-    """(values Helm gave the chart, raw values.yaml, chart version) from the stand-in's ConfigMap."""
-    data = cluster.get_json("-n", ns, "configmap", "external-dns-values")["data"]
-    return yaml.safe_load(data["values.yaml"]), data["values.yaml"], data["version"]
+    """(values the role gave Helm, their raw text, the release's chart version), from `helm get values` and `helm list`."""
+    raw = _helm(cluster, "get", "values", "external-dns", "-n", ns, "-o", "json").stdout
+    [release] = json.loads(_helm(cluster, "list", "-n", ns, "-o", "json").stdout)
+    return json.loads(raw), raw, release["chart"].removeprefix(f"{CHART_NAME}-")
+
+
+def _args(cluster, ns: str) -> list[str]:
+    """The arguments the official chart rendered for the ExternalDNS container."""
+    return cluster.get_json("-n", ns, "deployment", "external-dns")["spec"]["template"]["spec"]["containers"][0]["args"]
 
 
 def _no_credential(output: str) -> None:
@@ -128,9 +138,16 @@ def test_install_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook
     assert len(checksum) == 64
     secret = cluster.get_json("-n", ns, "secret", "external-dns-credentials")
     assert secret["data"] == {"CF_API_TOKEN": base64.b64encode(TOKEN.encode()).decode()}
-    # helm --wait returned: the stand-in's pod is ready.
-    deployment = cluster.get_json("-n", ns, "deployment", "external-dns-stand-in")
+    # helm --wait returned: the pod is ready (kwok), with what the chart rendered from the values.
+    deployment = cluster.get_json("-n", ns, "deployment", "external-dns")
     assert deployment["status"].get("readyReplicas") == 1
+    assert deployment["spec"]["template"]["metadata"]["annotations"]["linkops.io/credentials-checksum"] == checksum
+    args = _args(cluster, ns)
+    for arg in ("--provider=cloudflare", "--domain-filter=linkops.dev", "--domain-filter=internal.linkops.dev", "--source=ingress",
+                "--source=service", "--policy=sync", "--registry=txt", f"--txt-owner-id={ns}-owner"):
+        assert arg in args, args
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == values["env"]
 
     second = run_playbook(playbook, _vars(repo.url, ns), "-v")
     assert second.returncode == 0, second.output
@@ -162,7 +179,7 @@ def test_install_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook
     assert absent.returncode == 0, absent.output
     _no_credential(absent.output)
     assert _releases(cluster, ns) == []
-    assert not cluster.exists("-n", ns, "configmap", "external-dns-values")
+    assert not cluster.exists("-n", ns, "deployment", "external-dns")
     assert not cluster.exists("-n", ns, "secret", "external-dns-credentials")
 
     absent_again = run_playbook(playbook, _vars(repo.url, ns, dns_state="absent"))
@@ -170,25 +187,19 @@ def test_install_idempotence_check_mode_upgrade_and_absent(cluster, run_playbook
     assert absent_again.recap()["changed"] == 0, absent_again.output
 
 
-def test_air_gapped_install_from_a_local_chart(cluster, run_playbook, playbook, charts, release_namespace, tmp_path):
-    chart_dir, _repo = charts
+def test_air_gapped_install_from_a_local_chart(cluster, run_playbook, playbook, charts, release_namespace):
+    archive, _repo = charts
     ns = release_namespace
-    # A chart directory on the control node, and a repository URL nothing listens on: the role must
-    # not need the repository when dns_external_dns_chart_path is set.
-    local_chart = tmp_path / "offline"
-    local_chart.mkdir()
-    subprocess.run(["cp", "-r", str(chart_dir), str(local_chart)], check=True)
-    chart_yaml = local_chart / CHART_NAME / "Chart.yaml"
-    meta = yaml.safe_load(chart_yaml.read_text())
-    meta["version"] = f"{PINNED}-mirror"
-    chart_yaml.write_text(yaml.safe_dump(meta, sort_keys=False))
-    host_vars = _vars("http://127.0.0.1:9/unreachable", ns, dns_external_dns_chart_path=str(local_chart / CHART_NAME),
+    # The official archive on the control node, and a repository URL nothing listens on: the role
+    # must not need the repository when dns_external_dns_chart_path is set.
+    host_vars = _vars("http://127.0.0.1:9/unreachable", ns, dns_external_dns_chart_path=str(archive),
                       dns_external_dns_credentials={})
     first = run_playbook(playbook, host_vars)
     assert first.returncode == 0, first.output
     values, _raw, version = _chart_values(cluster, ns)
-    assert version == f"{PINNED}-mirror"
+    assert version == PINNED
     assert values["provider"] == {"name": "cloudflare"} and values["env"] == []
+    assert "--provider=cloudflare" in _args(cluster, ns)
     assert "podAnnotations" not in values
     # No credentials given: no Secret.
     assert not cluster.exists("-n", ns, "secret", "external-dns-credentials")
