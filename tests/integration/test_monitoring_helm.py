@@ -3,11 +3,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The monitoring role's Helm releases, installed for real on the shared control plane.
 
-kube-prometheus-stack, Loki, Fluent Bit, Alloy, Tempo, Jaeger and the OpenTelemetry Collector are
-served by a loopback chart repository (tests/integration/chart_repo.py) as copies of the project's
-stand-in chart (tests/fixtures/charts/linkops-test-release) under the upstream chart names and the
-versions pinned in roles/monitoring/defaults/main.yml. The stand-in echoes the values Helm received
-into the ConfigMap `<release>-values`, so every assertion reads what the role really passed.
+kube-prometheus-stack is the OFFICIAL chart at the version the role pins (tests/charts.py:
+LINKOPS_CHART_MIRROR, else helm pull), served by a loopback chart repository
+(tests/integration/chart_repo.py) and, packaged again as STACK_UPGRADE, as the upgrade target; the
+tests assert the objects it renders (the Prometheus and Alertmanager resources, Grafana's Ingress
+and Deployment). Its prometheus-operator admission webhook is switched off in the test values
+(monitoring_values_override: prometheusOperator.admissionWebhooks.enabled false): on kwok's fake
+nodes nothing answers it, and the API server would send the role's PrometheusRule to it.
+
+Loki, Fluent Bit, Alloy, Tempo, Jaeger and the OpenTelemetry Collector have no official archive on
+this machine (the air-gapped mirror lacks them). For those only, the chart is Helm's own
+`helm create` scaffold generated at test time, named like the upstream chart and packaged at the
+pinned version (charts.scaffold_chart): it shows that the role installs, upgrades and uninstalls
+the release from the right repository and version, and what the role passed is asserted with
+`helm get values <release> -o json`. It does not show that the upstream chart accepts those values
+(tests/unit/chart_values checks that when the archives are available).
 The role runs its own code path (kubernetes.core.helm with `wait`); nothing is mocked.
 """
 
@@ -22,7 +32,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chart_repo import ChartRepo, helm_binary, package_chart, stand_in_chart, start_chart_repo
+from chart_repo import ChartRepo, helm_binary, start_chart_repo  # pylint: disable=import-error
+from charts import has_archive, official_archive, scaffold_chart  # pylint: disable=import-error
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((REPO_ROOT / "roles" / "monitoring" / "defaults" / "main.yml").read_text())
@@ -38,6 +49,12 @@ PINNED = {
     "opentelemetry-collector": str(DEFAULTS["monitoring_otel_collector_chart_version"]),
 }
 STACK_UPGRADE = "80.0.0"
+# The charts of which no official archive exists here: helm create scaffolds (see the module docstring).
+SCAFFOLDED = ("loki", "fluent-bit", "alloy", "tempo", "jaeger", "opentelemetry-collector")
+# No admission webhook on fake nodes: nothing would answer the API server's calls for PrometheusRules.
+NO_WEBHOOK = {"kube-prometheus-stack": {"prometheusOperator": {"admissionWebhooks": {"enabled": False}}}}
+pytestmark = pytest.mark.skipif(not has_archive("kube-prometheus-stack"),
+                                reason=f"no kube-prometheus-stack {PINNED['kube-prometheus-stack']} archive in LINKOPS_CHART_MIRROR")
 FAMILY_REPO_VARS = ("monitoring_stack_chart_repo_url", "monitoring_grafana_chart_repo_url", "monitoring_fluent_chart_repo_url",
                     "monitoring_otel_chart_repo_url", "monitoring_jaeger_chart_repo_url")
 PASSWORD = "Gr4fana-Admin-Pw-7731"
@@ -58,19 +75,18 @@ def playbook(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stand_ins(tmp_path_factory) -> dict[str, Path]:
-    """One stand-in chart directory per upstream chart name. Not next to the playbook: helm takes a
-    chart name that is also a directory in the working directory as that directory."""
-    root = tmp_path_factory.mktemp("stand-in-charts")
-    return {name: stand_in_chart(name, root) for name in PINNED}
+def archives(tmp_path_factory) -> dict[str, Path]:
+    """Chart name -> archive at the pinned version: the official kube-prometheus-stack, scaffolds for the
+    others. Not next to the playbook: helm takes a chart name that is also a path in the working directory as that path."""
+    root = tmp_path_factory.mktemp("charts")
+    return {"kube-prometheus-stack": official_archive("kube-prometheus-stack"),
+            **{name: scaffold_chart(name, PINNED[name], root) for name in SCAFFOLDED}}
 
 
 @pytest.fixture(scope="module")
-def repo(stand_ins) -> Iterator[ChartRepo]:
-    """Every chart at its pinned version; the stack also at STACK_UPGRADE."""
-    sources = [(stand_ins[name], [version, STACK_UPGRADE] if name == "kube-prometheus-stack" else [version])
-               for name, version in PINNED.items()]
-    served = start_chart_repo(sources)
+def repo(archives) -> Iterator[ChartRepo]:
+    """Every chart at its pinned version; the official stack also packaged again as STACK_UPGRADE."""
+    served = start_chart_repo([*archives.values(), (archives["kube-prometheus-stack"], [STACK_UPGRADE])])
     yield served
     served.stop()
 
@@ -92,9 +108,10 @@ def releases(cluster, namespace: str) -> dict[str, dict]:
 
 
 def chart_values(cluster, namespace: str, release: str) -> dict:
-    """What the chart received, as the stand-in echoed it into its ConfigMap."""
-    data = cluster.get_json("-n", namespace, "configmap", f"{release}-values")["data"]
-    return {"chart": data["chart"], "version": data["version"], "values": yaml.safe_load(data["values.yaml"])}
+    """What the role gave the release (`helm get values`), with the release's chart name and version."""
+    chart = releases(cluster, namespace)[release]["chart"]
+    name, version = chart.rsplit("-", 1)
+    return {"chart": name, "version": version, "values": json.loads(helm(cluster, "get", "values", release, "-n", namespace, "-o", "json"))}
 
 
 def role_vars(cluster, ns: dict, repo_url: str, **extra) -> dict:
@@ -104,7 +121,8 @@ def role_vars(cluster, ns: dict, repo_url: str, **extra) -> dict:
         "monitoring_namespace": ns["monitoring"],
         "monitoring_promtool_binary": str(Path(cluster.bin_dir) / "promtool"),
         "monitoring_helm_binary": helm_binary(),
-        "monitoring_helm_wait_timeout": "2m0s",
+        "monitoring_helm_wait_timeout": "3m0s",
+        "monitoring_values_override": NO_WEBHOOK,
         **{var: repo_url for var in FAMILY_REPO_VARS},
         **extra,
     }
@@ -145,7 +163,8 @@ def test_stack_install_values_secret_idempotence_check_mode_upgrade_and_absent(c
     assert set(releases(cluster, mon)) == {"kube-prometheus-stack"}, "logging and tracing are opt-in"
     stack = releases(cluster, mon)["kube-prometheus-stack"]
     assert (stack["chart"], stack["revision"], stack["status"]) == (f"kube-prometheus-stack-{PINNED['kube-prometheus-stack']}", "1", "deployed")
-    assert cluster.get_json("-n", mon, "deployment", "kube-prometheus-stack-stand-in")["status"].get("readyReplicas") == 1, "helm waited"
+    assert cluster.get_json("-n", mon, "deployment", "kube-prometheus-stack-operator")["status"].get("readyReplicas") == 1, "helm waited"
+    assert not cluster.exists("validatingwebhookconfiguration", "kube-prometheus-stack-admission"), "the test values switch it off"
 
     got = chart_values(cluster, mon, "kube-prometheus-stack")
     assert (got["chart"], got["version"]) == ("kube-prometheus-stack", PINNED["kube-prometheus-stack"])
@@ -165,6 +184,22 @@ def test_stack_install_values_secret_idempotence_check_mode_upgrade_and_absent(c
     assert ingress["tls"] == [{"secretName": "grafana-cert", "hosts": [f"grafana.{mon}.example.test"]}]
     assert ingress["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt-staging"}
     assert grafana["additionalDataSources"] == [], "no Loki/Tempo datasource while logging and tracing are off"
+    # What the official chart made of them.
+    prometheus = cluster.get_json("-n", mon, "prometheus", "kube-prometheus-stack-prometheus")["spec"]
+    assert (prometheus["retention"], prometheus["retentionSize"]) == ("30d", "18GB")
+    assert prometheus["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "3Gi"}}
+    pvc = prometheus["storage"]["volumeClaimTemplate"]["spec"]
+    assert pvc["storageClassName"] == "fast-ssd" and pvc["resources"]["requests"]["storage"] == "20Gi"
+    alertmanager = cluster.get_json("-n", mon, "alertmanager", "kube-prometheus-stack-alertmanager")["spec"]
+    assert alertmanager["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"}}
+    grafana_ingress = cluster.get_json("-n", mon, "ingress", "kube-prometheus-stack-grafana")
+    assert grafana_ingress["spec"]["ingressClassName"] == "traefik"
+    assert [r["host"] for r in grafana_ingress["spec"]["rules"]] == [f"grafana.{mon}.example.test"]
+    assert grafana_ingress["spec"]["tls"] == [{"secretName": "grafana-cert", "hosts": [f"grafana.{mon}.example.test"]}]
+    assert grafana_ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-staging"
+    grafana_pod = cluster.get_json("-n", mon, "deployment", "kube-prometheus-stack-grafana")["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("valueFrom", {}).get("secretKeyRef") for c in grafana_pod["containers"] for e in c.get("env", [])}
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] == {"name": "grafana-admin", "key": "admin-password"}
     assert PASSWORD not in helm(cluster, "get", "values", "kube-prometheus-stack", "-n", mon, "--all")
     secret = cluster.get_json("-n", mon, "secret", "grafana-admin")["data"]
     assert base64.b64decode(secret["admin-password"]).decode() == PASSWORD and base64.b64decode(secret["admin-user"]).decode() == "admin"
@@ -189,15 +224,15 @@ def test_stack_install_values_secret_idempotence_check_mode_upgrade_and_absent(c
     assert absent.returncode == 0, absent.output
     assert releases(cluster, mon) == {}
     assert not cluster.exists("-n", mon, "secret", "grafana-admin")
-    assert not cluster.exists("-n", mon, "configmap", "kube-prometheus-stack-values")
+    assert not cluster.exists("-n", mon, "deployment", "kube-prometheus-stack-operator")
     assert not cluster.exists("-n", mon, "prometheusrule", "linkops-platform-alerts")
 
 
 def test_logging_and_tracing_are_installed_only_when_enabled_and_point_at_each_other(
-        cluster, run_playbook, playbook, repo, stand_ins, namespaces, unique_name):
+        cluster, run_playbook, playbook, repo, namespaces, unique_name, tmp_path):
     mon = namespaces["monitoring"]
     # Loki from its own mirror (monitoring_chart_repo_urls), at a version only that mirror has.
-    loki_mirror = start_chart_repo([(stand_ins["loki"], ["6.55.1"])])
+    loki_mirror = start_chart_repo([scaffold_chart("loki", "6.55.1", tmp_path / "loki-mirror")])
     try:
         host_vars = role_vars(cluster, namespaces, repo.url, monitoring_install_stack=False,
                               monitoring_logging_enabled=True, monitoring_tracing_enabled=True,
@@ -210,7 +245,7 @@ def test_logging_and_tracing_are_installed_only_when_enabled_and_point_at_each_o
         assert installed["loki"]["chart"] == "loki-6.55.1", "loki came from monitoring_chart_repo_urls.loki"
         for name in ("fluent-bit", "tempo", "opentelemetry-collector"):
             assert installed[name]["chart"] == f"{name}-{PINNED[name]}" and installed[name]["status"] == "deployed"
-            assert cluster.get_json("-n", mon, "deployment", f"{name}-stand-in")["status"].get("readyReplicas") == 1
+            assert cluster.get_json("-n", mon, "deployment", name)["status"].get("readyReplicas") == 1, "helm waited"
 
         loki = chart_values(cluster, mon, "loki")["values"]
         assert loki["deploymentMode"] == "SingleBinary" and loki["loki"]["limits_config"]["retention_period"] == "96h"
@@ -229,7 +264,7 @@ def test_logging_and_tracing_are_installed_only_when_enabled_and_point_at_each_o
         assert absent.returncode == 0, absent.output
         assert releases(cluster, mon) == {}, "absent uninstalls every release"
         for name in ("loki", "fluent-bit", "tempo", "opentelemetry-collector"):
-            assert not cluster.exists("-n", mon, "configmap", f"{name}-values")
+            assert not cluster.exists("-n", mon, "deployment", name)
     finally:
         loki_mirror.stop()
 
@@ -259,21 +294,21 @@ def test_logging_and_tracing_are_installed_only_when_enabled_and_point_at_each_o
         cluster.kubectl("delete", "namespace", other["monitoring"], "--wait=false", "--ignore-not-found", check=False)
 
 
-def test_air_gapped_install_from_local_chart_paths(cluster, run_playbook, playbook, stand_ins, namespaces, tmp_path):
+def test_air_gapped_install_from_local_chart_paths(cluster, run_playbook, playbook, archives, namespaces, tmp_path):
     mon = namespaces["monitoring"]
-    packaged = tmp_path / "packaged"
-    packaged.mkdir()
-    loki_tgz = package_chart(stand_ins["loki"], packaged, PINNED["loki"])
-    # No repository answers: every chart must come from the control node.
+    fluent_bit_dir = tmp_path / "unpacked"
+    fluent_bit_dir.mkdir()
+    subprocess.run(["tar", "-xzf", str(archives["fluent-bit"]), "-C", str(fluent_bit_dir)], check=True)
+    # No repository answers: every chart must come from the control node (archives, and a chart directory).
     host_vars = stack_vars(cluster, namespaces, "http://127.0.0.1:9/unreachable",
-                           monitoring_stack_chart_path=str(stand_ins["kube-prometheus-stack"]),  # the older variable still works
+                           monitoring_stack_chart_path=str(archives["kube-prometheus-stack"]),  # the older variable still works
                            monitoring_logging_enabled=True,
-                           monitoring_chart_paths={"loki": str(loki_tgz), "fluent-bit": str(stand_ins["fluent-bit"])})
+                           monitoring_chart_paths={"loki": str(archives["loki"]), "fluent-bit": str(fluent_bit_dir / "fluent-bit")})
     first = run_playbook(playbook, host_vars)
     assert first.returncode == 0, first.output
     assert PASSWORD not in first.output
     charts = {name: r["chart"] for name, r in releases(cluster, mon).items()}
-    assert charts == {"kube-prometheus-stack": "kube-prometheus-stack-0.1.0", "loki": f"loki-{PINNED['loki']}", "fluent-bit": "fluent-bit-0.1.0"}
+    assert charts == {name: f"{name}-{PINNED[name]}" for name in ("kube-prometheus-stack", "loki", "fluent-bit")}
     assert chart_values(cluster, mon, "kube-prometheus-stack")["values"]["grafana"]["admin"]["existingSecret"] == "grafana-admin"
     second = run_playbook(playbook, host_vars)
     assert second.returncode == 0 and second.recap()["changed"] == 0, second.output
