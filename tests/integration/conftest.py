@@ -24,6 +24,14 @@ import yaml
 from k8s_cluster import CLUSTER_SCRIPT, REPO_ROOT, VENV_BIN, Cluster, PlaybookRun, bin_dir
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_node: needs pods that really run (an official chart's admission webhook the API server calls); "
+        "tools/run-tests.sh runs these in tier 2, on the real node, and tier 1 (kwok's fake nodes) deselects them",
+    )
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     bin_dir_path = bin_dir()
