@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole suite, in three tiers:
 #   1. unit, integration and reliability (pytest) on a real control plane whose nodes are kwok's
-#      (fast: the API server's behaviour is what they test);
+#      (fast: the API server's behaviour is what they test), without the integration tests marked
+#      real_node;
 #   2. on a real node: the Molecule scenarios (verified with testinfra, in the pods and on the
-#      node), the demo (site.yml twice, second run changed=0) and the end-to-end tier (tests/e2e):
-#      packets, DNS answers, the dns role against the real CoreDNS;
+#      node), the integration tests marked real_node (official charts whose pods must really run,
+#      such as cert-manager's admission webhook), the demo (site.yml twice, second run changed=0)
+#      and the end-to-end tier (tests/e2e): packets, DNS answers, the dns role against the real CoreDNS;
 #   3. the real node's teardown, checked to leave nothing behind.
 #
 # With KUBECONFIG set, tiers 1 and 2 run against that cluster (the end-to-end tier's node checks
@@ -54,7 +56,7 @@ failures=()
 pytest_log="$(mktemp)"
 echo "[test] pytest: unit, integration and reliability"
 set +e
-LINKOPS_REAL_NODE=0 python -m pytest tests/unit tests/integration tests/reliability -q -rfE -p no:cacheprovider -n 2 --dist loadfile "$@" 2>&1 | tee "$pytest_log"
+LINKOPS_REAL_NODE=0 python -m pytest tests/unit tests/integration tests/reliability -m "not real_node" -q -rfE -p no:cacheprovider -n 2 --dist loadfile "$@" 2>&1 | tee "$pytest_log"
 pytest_status="${PIPESTATUS[0]}"
 set -e
 if ((pytest_status != 0)); then
@@ -85,6 +87,18 @@ for scenario in molecule/*/molecule.yml; do
   rm -rf "$molecule_state"
 done
 
+echo "[test] integration tests that need the real node (pytest -m real_node)"
+real_node_log="$(mktemp)"
+set +e
+python -m pytest tests/integration -m real_node -q -rfE -p no:cacheprovider 2>&1 | tee "$real_node_log"
+real_node_status="${PIPESTATUS[0]}"
+set -e
+if ((real_node_status != 0)); then
+  status=1
+  failures+=("pytest -m real_node exited $real_node_status")
+  while IFS= read -r line; do failures+=("  $line"); done < <(grep -E '^(FAILED|ERROR) ' "$real_node_log" | cut -c1-400)
+fi
+rm -f "$real_node_log"
 
 echo "[test] demo: inventories/local converged twice with site.yml (second run changed=0)"
 if bash tools/demo.sh; then
