@@ -2,9 +2,9 @@
 # Copyright: (c) 2026, LinkOps platform engineering
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the cert_manager role applied: the ClusterIssuers, the private CA's root Certificate and the
-apps' Certificates as stored; and the stand-in release on the real node. Its pods run pause
-containers, so no certificate is issued; what is real is that the controller, webhook and cainjector
-pods run and the webhook Service sends to the webhook's pod."""
+apps' Certificates as stored; and the official cert-manager release on the real node: the
+controller, webhook and cainjector pods run, the webhook Service sends to the webhook's pod, and
+the private CA's root Certificate was issued (Ready)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def test_the_issuers_carry_the_rendered_spec(kube):
 def test_the_private_ca_root_is_a_ca_signed_by_the_selfsigned_issuer(kube):
     root = kube.get("certificates.cert-manager.io", "molecule-local-ca", RELEASE_NAMESPACE)
     assert root and root["spec"]["isCA"] and root["spec"]["issuerRef"]["name"] == "molecule-selfsigned"
+    ready = [c for c in root.get("status", {}).get("conditions", []) if c["type"] == "Ready"]
+    assert ready and ready[0]["status"] == "True", root.get("status")
 
 
 def test_the_apps_certificates_name_their_hosts_and_issuers(kube):

@@ -2,21 +2,25 @@
 # Copyright: (c) 2026, LinkOps platform engineering
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the ingress_controller and ingress roles applied: the controller release with the values
-asked for, the Ingress and its Traefik Middlewares as stored; and the stand-in controller on the
-real node. Its pods run pause containers, so nothing is routed; what is real is that both replicas
-run and are what the controller's Service sends to."""
+asked for, the Ingress and its Traefik Middlewares as stored; and the official Traefik chart's
+controller on the real node: both Traefik replicas run and are what the controller's Service sends to."""
 
 from __future__ import annotations
 
 CONTROLLER_NAMESPACE, APPS = "molecule-ingress-system", "molecule-ingress"
 RELEASE = "molecule-ingress"
-CONTROLLER_PODS = f"app.kubernetes.io/instance={RELEASE}"
+CONTROLLER = f"{RELEASE}-traefik"  # the Traefik chart's fullname
+# The Traefik chart's instance label is <release>-<namespace>.
+CONTROLLER_PODS = f"app.kubernetes.io/name=traefik,app.kubernetes.io/instance={RELEASE}-{CONTROLLER_NAMESPACE}"
 
 
 def test_the_controller_runs_with_the_values_asked_for(kube):
-    deployment = kube.get("deployment", RELEASE, CONTROLLER_NAMESPACE)
+    deployment = kube.get("deployment", CONTROLLER, CONTROLLER_NAMESPACE)
     assert deployment["status"].get("readyReplicas") == 2, deployment["status"]
-    assert deployment["metadata"]["annotations"]["linkops.io/test-https-redirect"] == "true"
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "docker.io/traefik:v3.6.0"
+    assert "--entryPoints.web.http.redirections.entryPoint.scheme=https" in container["args"]
+    assert kube.get("ingressclass", "molecule-traefik")["spec"]["controller"] == "traefik.io/ingress-controller"
 
 
 def test_the_ingress_routes_as_the_spec_says(kube):
@@ -39,7 +43,7 @@ def test_both_controller_replicas_run_and_back_its_service(kube):
     pods = kube.ready_pods(CONTROLLER_NAMESPACE, CONTROLLER_PODS)
     assert len(pods) == 2, [p["metadata"]["name"] for p in pods]
     assert all(status["state"].get("running") for pod in pods for status in pod["status"]["containerStatuses"])
-    service = kube.get("service", RELEASE, CONTROLLER_NAMESPACE)
+    service = kube.get("service", CONTROLLER, CONTROLLER_NAMESPACE)
     assert service["spec"]["type"] == "NodePort"
-    slices = kube.items("endpointslices", CONTROLLER_NAMESPACE, f"kubernetes.io/service-name={RELEASE}")
+    slices = kube.items("endpointslices", CONTROLLER_NAMESPACE, f"kubernetes.io/service-name={CONTROLLER}")
     assert kube.ready_endpoints(slices) == sorted(pod["status"]["podIP"] for pod in pods)
