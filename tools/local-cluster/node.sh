@@ -82,7 +82,7 @@ network_up() {
   ip link show "$NODE_INTERFACE" >/dev/null 2>&1 || ip link add "$NODE_INTERFACE" type bridge
   ip link set "$NODE_INTERFACE" up
   local address
-  for address in "$NODE_IP/${NODE_CIDR#*/}" "$UPSTREAM_RESOLVER_IP/32" "$STUB_RESOLVER_IP/32"; do
+  for address in "$NODE_IP/${NODE_CIDR#*/}" "$UPSTREAM_RESOLVER_IP/32" "$STUB_RESOLVER_IP/32" "$INGRESS_IP/32" "$ACME_IP/32"; do
     ip addr replace "$address" dev "$NODE_INTERFACE"
   done
   routing_rules_down
@@ -354,6 +354,17 @@ $UPSTREAM_ZONE:53 {
     hosts {
         203.0.113.10 www.$UPSTREAM_ZONE
         203.0.113.11 api.$UPSTREAM_ZONE
+        $ACME_IP acme.$UPSTREAM_ZONE
+    }
+}
+$INGRESS_ZONE:53 {
+    bind $UPSTREAM_RESOLVER_IP
+    template IN A {
+        answer "{{ .Name }} 60 IN A $INGRESS_IP"
+    }
+    # IPv4 only: an empty answer (not an error) for the other types.
+    template ANY ANY {
+        rcode NOERROR
     }
 }
 $STUB_ZONE:53 {
@@ -365,6 +376,40 @@ $STUB_ZONE:53 {
 EOF
   start resolver "$(bins)/coredns" -conf "$run/resolver/Corefile"
   wait_for "resolver" 20 grep -q "CoreDNS-" "$state/logs/resolver.log"
+}
+
+# The ACME server: Pebble on its own address, TLS from a CA of its own (the local inventory gives
+# that CA to the ACME ClusterIssuer as caBundle), HTTP-01 checked on port 80 of whatever the
+# upstream resolver answers (the ingress address). Skipped when Pebble is not built.
+acme_up() {
+  local pebble dir="$run/acme"
+  pebble="$(bash "$here/build.sh" --print-platform)/pebble"
+  if [[ ! -x "$pebble" ]]; then
+    log "no ACME server: $pebble is not built (make binaries)"
+    return 0
+  fi
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=linkops local ACME CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=acme.$UPSTREAM_ZONE" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+    -extfile <(printf 'subjectAltName=IP:%s,DNS:acme.%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' \
+      "$ACME_IP" "$UPSTREAM_ZONE") -out "$dir/server.pem" 2>/dev/null
+  cat >"$dir/pebble.json" <<EOF
+{"pebble": {
+  "listenAddress": "$ACME_IP:$ACME_PORT", "managementListenAddress": "$ACME_IP:$ACME_MANAGEMENT_PORT",
+  "certificate": "$dir/server.pem", "privateKey": "$dir/server.key",
+  "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": false,
+  "retryAfter": {"authz": 1, "order": 1},
+  "profiles": {"default": {"description": "90 days", "validityPeriod": 7776000}}
+}}
+EOF
+  # No random sleeps before validating, no rejected nonces: the same run every time.
+  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
+    start acme "$pebble" -config "$dir/pebble.json" -dnsserver "$UPSTREAM_RESOLVER_IP:53"
+  wait_for "ACME server" 20 curl -sf --cacert "$dir/ca.pem" "https://$ACME_IP:$ACME_PORT/dir"
 }
 
 cluster_dns_up() {
@@ -491,6 +536,7 @@ cmd_up() {
   log "starting the real node $NODE_NAME ($NODE_IP; pods $POD_CIDR, services $SERVICE_CIDR)"
   network_up
   resolvers_up
+  acme_up
   containerd_up
   images_up
   kubelet_up
@@ -524,6 +570,7 @@ cmd_down() {
   stop kube-proxy
   stop api-forwarder
   stop resolver
+  stop acme
   if running containerd; then
     # Stop every pod's processes, then their sandboxes' network namespaces go with containerd.
     for pid in $(ctr --address "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
@@ -573,7 +620,7 @@ cmd_down() {
 cmd_leftovers() {
   local found=()
   local name path
-  for name in kubelet kube-proxy kube-router containerd; do
+  for name in kubelet kube-proxy kube-router containerd pebble; do
     pgrep -x "$name" >/dev/null 2>&1 && found+=("process $name")
   done
   # Zombies hold nothing and go when their parent reaps them; count only live shims.

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LinkOps platform engineering
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The demo's certificates, issued by the real cert-manager and served by the real Traefik: the
+ACME path (the node's Pebble standing for Let's Encrypt, HTTP-01 answered through the ingress
+controller and the apps' network policies), the CA issuer's, and a renewal that changes what is
+served."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import ssl
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from e2e_env import NETWORK
+from ingress_client import get
+
+ACME_CA = Path(os.environ.get("LINKOPS_CACHE_DIR") or Path.home() / ".cache" / "linkops-k8s-platform") / "node" / "run" / "acme" / "ca.pem"
+
+pytestmark = pytest.mark.local_node
+
+
+def app_by_issuer(spec, issuer: str) -> dict:
+    return next(app for app in spec["k8s_platform_apps"] if app.get("ingress", {}).get("tls", {}).get("issuer") == issuer)
+
+
+def tls_secret(cluster, namespace: str, host: str) -> str:
+    """The TLS Secret of the Ingress serving host; the role names its Certificate the same."""
+    for ingress in cluster.get_json("-n", namespace, "ingresses")["items"]:
+        for tls in ingress["spec"].get("tls", []):
+            if host in tls.get("hosts", []):
+                return tls["secretName"]
+    pytest.fail(f"no Ingress in {namespace} serves {host} with TLS")
+
+
+def wait_for(what: str, check, timeout: float = 180.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (OSError, ssl.SSLError) as exc:
+            last = exc
+        time.sleep(2)
+    pytest.fail(f"{what}: not within {timeout:.0f}s (last: {last!r})")
+
+
+def certificate_ready(cluster, namespace: str, name: str) -> bool:
+    status = cluster.get_json("-n", namespace, "certificate", name).get("status", {})
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
+
+
+def acme_roots() -> str:
+    """The roots Pebble issues under (made at its start, served by its management API)."""
+    context = ssl.create_default_context(cafile=str(ACME_CA))
+    url = f"https://{NETWORK['ACME_IP']}:{NETWORK['ACME_MANAGEMENT_PORT']}/roots/0"
+    with urllib.request.urlopen(url, context=context, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_acme_http01_certificate_is_issued_and_served(cluster, platform):
+    app = app_by_issuer(platform, "local-acme")
+    host, namespace = app["ingress"]["host"], app["namespace"]
+    name = tls_secret(cluster, namespace, host)
+    wait_for(f"Certificate {namespace}/{name} Ready (ACME order through Pebble)", lambda: certificate_ready(cluster, namespace, name), timeout=240)
+    served = wait_for("the ACME certificate served for " + host, lambda: get(host, "/", trust=acme_roots()))
+    sans = served.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    assert host in sans
+    assert "Pebble" in served.certificate.issuer.rfc4514_string()
+    # Every challenge was answered (none left pending) and the order is valid.
+    orders = cluster.get_json("-n", namespace, "orders.acme.cert-manager.io")["items"]
+    assert orders and all(o.get("status", {}).get("state") == "valid" for o in orders), [o.get("status") for o in orders]
+
+
+def test_ca_issued_certificate_is_served_and_renewal_changes_it(cluster, platform):
+    app = app_by_issuer(platform, "linkops-local-ca")
+    host, namespace = app["ingress"]["host"], app["namespace"]
+    name = tls_secret(cluster, namespace, host)
+    secret = cluster.get_json("-n", "cert-manager", "secret", "linkops-local-ca")
+    trust = base64.b64decode(secret["data"]["tls.crt"]).decode()
+    wait_for(f"Certificate {namespace}/{name} Ready", lambda: certificate_ready(cluster, namespace, name))
+    before = wait_for("the CA-issued certificate served", lambda: get(host, "/", trust=trust)).certificate
+    # What `cmctl renew` does: ask cert-manager to issue now, through the Issuing condition.
+    status = cluster.get_json("-n", namespace, "certificate", name)["status"]
+    conditions = [c for c in status["conditions"] if c["type"] != "Issuing"] + [{
+        "type": "Issuing", "status": "True", "reason": "ManuallyTriggered", "message": "e2e renewal",
+        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
+    cluster.kubectl("-n", namespace, "patch", "certificate", name, "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": {"conditions": conditions}}))
+    after = wait_for("a renewed certificate served", lambda: (
+        (c := get(host, "/", trust=trust).certificate).serial_number != before.serial_number and c))
+    assert after.not_valid_before_utc >= before.not_valid_before_utc
+    assert cluster.get_json("-n", namespace, "certificate", name)["status"].get("revision", 0) >= 2
