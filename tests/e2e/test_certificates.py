@@ -20,7 +20,8 @@ import pytest
 from cryptography import x509
 
 from e2e_env import NETWORK
-from ingress_client import get
+from ingress_client import INGRESS_ZONE, get
+from scratch_platform import certificate_ready, converge, wait_until
 
 ACME_CA = Path(os.environ.get("LINKOPS_CACHE_DIR") or Path.home() / ".cache" / "linkops-k8s-platform") / "node" / "run" / "acme" / "ca.pem"
 
@@ -40,25 +41,6 @@ def tls_secret(cluster, namespace: str, host: str) -> str:
     pytest.fail(f"no Ingress in {namespace} serves {host} with TLS")
 
 
-def wait_for(what: str, check, timeout: float = 180.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (OSError, ssl.SSLError) as exc:
-            last = exc
-        time.sleep(2)
-    pytest.fail(f"{what}: not within {timeout:.0f}s (last: {last!r})")
-
-
-def certificate_ready(cluster, namespace: str, name: str) -> bool:
-    status = cluster.get_json("-n", namespace, "certificate", name).get("status", {})
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
-
-
 def acme_roots() -> str:
     """The roots Pebble issues under (made at its start, served by its management API)."""
     context = ssl.create_default_context(cafile=str(ACME_CA))
@@ -71,8 +53,8 @@ def test_acme_http01_certificate_is_issued_and_served(cluster, platform):
     app = app_by_issuer(platform, "local-acme")
     host, namespace = app["ingress"]["host"], app["namespace"]
     name = tls_secret(cluster, namespace, host)
-    wait_for(f"Certificate {namespace}/{name} Ready (ACME order through Pebble)", lambda: certificate_ready(cluster, namespace, name), timeout=240)
-    served = wait_for("the ACME certificate served for " + host, lambda: get(host, "/", trust=acme_roots()))
+    wait_until(f"Certificate {namespace}/{name} Ready (ACME order through Pebble)", lambda: certificate_ready(cluster, namespace, name), timeout=240)
+    served = wait_until("the ACME certificate served for " + host, lambda: get(host, "/", trust=acme_roots()))
     sans = served.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
     assert host in sans
     assert "Pebble" in served.certificate.issuer.rfc4514_string()
@@ -87,8 +69,8 @@ def test_ca_issued_certificate_is_served_and_renewal_changes_it(cluster, platfor
     name = tls_secret(cluster, namespace, host)
     secret = cluster.get_json("-n", "cert-manager", "secret", "linkops-local-ca")
     trust = base64.b64decode(secret["data"]["tls.crt"]).decode()
-    wait_for(f"Certificate {namespace}/{name} Ready", lambda: certificate_ready(cluster, namespace, name))
-    before = wait_for("the CA-issued certificate served", lambda: get(host, "/", trust=trust)).certificate
+    wait_until(f"Certificate {namespace}/{name} Ready", lambda: certificate_ready(cluster, namespace, name))
+    before = wait_until("the CA-issued certificate served", lambda: get(host, "/", trust=trust)).certificate
     # What `cmctl renew` does: ask cert-manager to issue now, through the Issuing condition.
     status = cluster.get_json("-n", namespace, "certificate", name)["status"]
     conditions = [c for c in status["conditions"] if c["type"] != "Issuing"] + [{
@@ -96,7 +78,51 @@ def test_ca_issued_certificate_is_served_and_renewal_changes_it(cluster, platfor
         "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
     cluster.kubectl("-n", namespace, "patch", "certificate", name, "--subresource=status", "--type=merge",
                     "-p", json.dumps({"status": {"conditions": conditions}}))
-    after = wait_for("a renewed certificate served", lambda: (
+    after = wait_until("a renewed certificate served", lambda: (
         (c := get(host, "/", trust=trust).certificate).serial_number != before.serial_number and c))
     assert after.not_valid_before_utc >= before.not_valid_before_utc
     assert cluster.get_json("-n", namespace, "certificate", name)["status"].get("revision", 0) >= 2
+
+
+def test_acme_http01_needs_the_solver_allow_under_default_deny(cluster, platform, tmp_path):
+    """With network_policies_acme_http01_solvers off, the default deny of the app's namespace keeps
+    Pebble's HTTP-01 check (relayed by Traefik) from the solver pod: no certificate. Switched back on,
+    the same Certificate is issued: the ACME test above can fail, and the allow is what makes it pass."""
+    suffix = os.urandom(3).hex()
+    namespace, host = f"e2e-acme-{suffix}", f"acme-{suffix}.{INGRESS_ZONE}"
+
+    def spec(solvers_allowed: bool) -> dict:
+        return {
+            "k8s_platform_namespaces": [{"name": namespace, "pod_security": "restricted"}],
+            "k8s_platform_apps": [{
+                "name": "site", "namespace": namespace, "ports": [{"name": "http", "port": 80, "target_port": 8080}],
+                "workload": {"image": "ghcr.io/linkops/e2e:dev", "replicas": 1},
+                "ingress": {"host": host, "paths": ["/"], "tls": {"issuer": "local-acme"}}}],
+            "k8s_platform_storage_classes": [],
+            "network_policies_verify": False,
+            "network_policies_acme_http01_solvers": solvers_allowed,
+        }
+
+    try:
+        converge(cluster, tmp_path, spec(False), namespace, ["site"])
+        name = tls_secret(cluster, namespace, host)
+        # The challenge is presented and checked, and fails or stays pending: never Ready.
+        wait_until("an HTTP-01 challenge for the host", lambda: cluster.get_json("-n", namespace, "challenges.acme.cert-manager.io")["items"], timeout=90)
+        time.sleep(45)
+        assert not certificate_ready(cluster, namespace, name), "issued although the solver pod was unreachable"
+        assert cluster.exists("-n", namespace, "networkpolicy", "default-deny-all")
+        assert not cluster.exists("-n", namespace, "networkpolicy", "allow-acme-http01-solver")
+        converge(cluster, tmp_path, spec(True), namespace, ["site"])
+        # cert-manager backs off after a failed order; asking for a new issuance is what a user does.
+        status = cluster.get_json("-n", namespace, "certificate", name).get("status", {})
+        conditions = [c for c in status.get("conditions", []) if c["type"] != "Issuing"] + [{
+            "type": "Issuing", "status": "True", "reason": "ManuallyTriggered", "message": "e2e retry",
+            "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
+        cluster.kubectl("-n", namespace, "patch", "certificate", name, "--subresource=status", "--type=merge",
+                        "-p", json.dumps({"status": {"conditions": conditions}}))
+        wait_until(f"Certificate {namespace}/{name} Ready once the solver is allowed",
+                   lambda: certificate_ready(cluster, namespace, name), timeout=180)
+        served = wait_until("the ACME certificate served", lambda: get(host, "/", trust=acme_roots()))
+        assert host in served.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    finally:
+        cluster.kubectl("delete", "namespace", namespace, "--wait=false", "--ignore-not-found", check=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,9 @@ import pytest
 from cryptography import x509
 
 from ingress_client import INGRESS_ZONE, IngressClient, get
-from k8s_cluster import REPO_ROOT, VENV_BIN, Cluster
+from k8s_cluster import Cluster
+from scratch_platform import converge as converge_platform
+from scratch_platform import wait_until
 
 SUFFIX = uuid.uuid4().hex[:6]
 NAMESPACE = f"e2e-ingress-{SUFFIX}"
@@ -35,7 +36,6 @@ API_HOST = f"api-{SUFFIX}.{INGRESS_ZONE}"
 ALLOWED_ORIGIN = f"https://app-{SUFFIX}.{INGRESS_ZONE}"
 RATE = 10  # requests per second; the role's burst is 5x that
 CA_ISSUER = "linkops-local-ca"
-TAGS = "namespaces,rbac,services,workloads,cert_manager,ingress,network_policies"
 
 
 def spec(tls: bool = True, rate_limit: bool = True, cors: bool = True) -> dict[str, Any]:
@@ -66,29 +66,7 @@ def spec(tls: bool = True, rate_limit: bool = True, cors: bool = True) -> dict[s
 
 
 def converge(cluster: Cluster, tmp: Path, extra: dict[str, Any]) -> None:
-    vars_file = tmp / f"vars-{uuid.uuid4().hex[:6]}.json"
-    vars_file.write_text(json.dumps(extra))
-    proc = subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO_ROOT / "inventories" / "local"), str(REPO_ROOT / "playbooks" / "site.yml"),
-         "--tags", TAGS, "-e", f"@{vars_file}"],
-        env=cluster.env(), cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"site.yml failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}"
-    for app in ("web", "api"):
-        cluster.kubectl("-n", NAMESPACE, "rollout", "status", f"deployment/{app}", "--timeout=180s")
-
-
-def wait_until(what: str, check, timeout: float = 120.0, interval: float = 1.0):
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (OSError, ssl.SSLError) as exc:
-            last = exc
-        time.sleep(interval)
-    pytest.fail(f"{what}: not within {timeout:.0f}s (last: {last!r})")
+    converge_platform(cluster, tmp, extra, NAMESPACE, ("web", "api"))
 
 
 def ca_pem(cluster: Cluster) -> str:
