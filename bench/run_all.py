@@ -217,7 +217,7 @@ def inventory_dir(workdir: Path, name: str, kubeconfig: str, spec: dict[str, Any
     host = {"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python"), "k8s_platform_kubeconfig": kubeconfig}
     (root / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"bench-cluster": host}}}))
     (root / "group_vars" / "all" / "platform.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    # The local environment's other settings (stand-in charts, switches) as they are.
+    # The local environment's other settings (chart sources, switches) as they are.
     for extra in (REPO_ROOT / "inventories" / "local" / "group_vars" / "all").glob("*.yml"):
         if extra.name != "platform.yml":
             (root / "group_vars" / "all" / extra.name).write_text(extra.read_text(encoding="utf-8").replace("{{ inventory_dir }}/../..", str(REPO_ROOT)))

@@ -205,8 +205,6 @@ images_up() {
   local archives=(
     "$(image_archive "$AGNHOST_IMAGE" '["/agnhost"]' "${agnhost_files[@]}")"
     "$(image_archive "$PAUSE_IMAGE" '["/agnhost","pause"]' "${agnhost_files[@]}")"
-    # The stand-in charts (tests/fixtures/charts) name the previous pause tag.
-    "$(image_archive "${PAUSE_IMAGE%:*}:3.10" '["/agnhost","pause"]' "${agnhost_files[@]}")"
     "$(image_archive "$COREDNS_IMAGE" '["/coredns"]' --file="$b/coredns:/coredns" --dir=/tmp:1777)"
   )
   local platform_list platform_archives=()
