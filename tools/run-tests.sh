@@ -53,18 +53,26 @@ trap cleanup EXIT
 status=0
 failures=()
 # CI shows only the tail of the output: every failure is repeated in the summary at the end.
-pytest_log="$(mktemp)"
+# run_pytest LABEL ARGS...: pytest with ARGS; on failure, its FAILED/ERROR lines go to the summary.
+run_pytest() {
+  local label="$1" log code line
+  shift
+  log="$(mktemp)"
+  set +e
+  python -m pytest "$@" 2>&1 | tee "$log"
+  code="${PIPESTATUS[0]}"
+  set -e
+  if ((code != 0)); then
+    status=1
+    failures+=("$label exited $code")
+    while IFS= read -r line; do failures+=("  $line"); done < <(grep -E '^(FAILED|ERROR) ' "$log" | cut -c1-400)
+  fi
+  rm -f "$log"
+}
+
 echo "[test] pytest: unit, integration and reliability"
-set +e
-LINKOPS_REAL_NODE=0 python -m pytest tests/unit tests/integration tests/reliability -m "not real_node" -q -rfE -p no:cacheprovider -n 2 --dist loadfile "$@" 2>&1 | tee "$pytest_log"
-pytest_status="${PIPESTATUS[0]}"
-set -e
-if ((pytest_status != 0)); then
-  status=1
-  failures+=("pytest exited $pytest_status")
-  while IFS= read -r line; do failures+=("  $line"); done < <(grep -E '^(FAILED|ERROR) ' "$pytest_log" | cut -c1-400)
-fi
-rm -f "$pytest_log"
+LINKOPS_REAL_NODE=0 run_pytest pytest tests/unit tests/integration tests/reliability -m "not real_node" -q -rfE -p no:cacheprovider \
+  -n 2 --dist loadfile "$@"
 
 if [[ -n "$started_here" ]]; then
   echo "[test] tier 2: the same cluster name again, now with the real node"
@@ -88,17 +96,7 @@ for scenario in molecule/*/molecule.yml; do
 done
 
 echo "[test] integration tests that need the real node (pytest -m real_node)"
-real_node_log="$(mktemp)"
-set +e
-python -m pytest tests/integration -m real_node -q -rfE -p no:cacheprovider 2>&1 | tee "$real_node_log"
-real_node_status="${PIPESTATUS[0]}"
-set -e
-if ((real_node_status != 0)); then
-  status=1
-  failures+=("pytest -m real_node exited $real_node_status")
-  while IFS= read -r line; do failures+=("  $line"); done < <(grep -E '^(FAILED|ERROR) ' "$real_node_log" | cut -c1-400)
-fi
-rm -f "$real_node_log"
+run_pytest "pytest -m real_node" tests/integration -m real_node -q -rfE -p no:cacheprovider
 
 echo "[test] demo: inventories/local converged twice with site.yml (second run changed=0)"
 if bash tools/demo.sh; then
