@@ -126,8 +126,8 @@ def test_converge_idempotence_check_mode_prune_live_equals_offline_and_absent(cl
     assert "every expectation in one analysis" in first.output
 
     in_apps, in_data = policies(cluster, apps_ns), policies(cluster, data_ns)
-    assert set(in_apps) == {"default-deny-all", "allow-dns-egress", "web-netpol", "api-netpol", "worker-netpol"}
-    assert set(in_data) == {"default-deny-all", "allow-dns-egress", "db-netpol"}
+    assert set(in_apps) == {"default-deny-all", "allow-dns-egress", "allow-acme-http01-solver", "web-netpol", "api-netpol", "worker-netpol"}
+    assert set(in_data) == {"default-deny-all", "allow-dns-egress", "allow-acme-http01-solver", "db-netpol"}
     for pol in list(in_apps.values()) + list(in_data.values()):
         assert pol["metadata"]["labels"]["linkops.io/managed-by-role"] == "network-policies"
         assert pol["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "linkops.k8s_platform"

@@ -48,8 +48,8 @@ def policies(kube):
 
 def test_default_deny_and_dns_in_both_namespaces_and_one_policy_per_app(policies):
     names = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in policies)
-    assert names == [f"{DATA}/allow-dns-egress", f"{DATA}/database-netpol", f"{DATA}/default-deny-all",
-                     f"{NP}/allow-dns-egress", f"{NP}/default-deny-all", f"{NP}/frontend-netpol",
+    assert names == [f"{DATA}/allow-acme-http01-solver", f"{DATA}/allow-dns-egress", f"{DATA}/database-netpol", f"{DATA}/default-deny-all",
+                     f"{NP}/allow-acme-http01-solver", f"{NP}/allow-dns-egress", f"{NP}/default-deny-all", f"{NP}/frontend-netpol",
                      f"{NP}/mlops-platform-netpol", f"{NP}/whis-enhance-netpol"]
 
 
