@@ -37,8 +37,12 @@ system-packages: ## install the Debian packages the suite and the real node need
 	@bash tools/system-packages.sh
 
 .PHONY: binaries
-binaries: ## build the local cluster's binaries and the platform's (Traefik, cert-manager, Pebble), cached outside the clone
-	@bash tools/local-cluster/build.sh all platform >/dev/null
+binaries: cluster-binaries ## build the local cluster's binaries and the platform's (Traefik, cert-manager, Pebble), cached outside the clone
+	@bash tools/local-cluster/build.sh platform >/dev/null
+
+.PHONY: cluster-binaries
+cluster-binaries: ## build the control plane's and the node's binaries only (make test builds the platform's beside its first tier)
+	@bash tools/local-cluster/build.sh all >/dev/null
 
 .PHONY: crds
 crds: ## download the pinned upstream CRDs from their Go modules (cached outside the clone)
@@ -61,7 +65,7 @@ demo: system-packages venv collection-link binaries crds ## bring up a cluster (
 	@bash tools/demo.sh
 
 .PHONY: test
-test: system-packages venv collection-link binaries crds ## the whole suite: unit, integration, molecule, end-to-end (starts local clusters unless $KUBECONFIG is set)
+test: system-packages venv collection-link cluster-binaries crds ## the whole suite: unit, integration, molecule, end-to-end (starts local clusters unless $KUBECONFIG is set)
 	@bash tools/run-tests.sh $(PYTEST_ARGS)
 
 .PHONY: unit
