@@ -26,7 +26,7 @@ import subprocess
 import pytest
 
 from chart_repo import chart_repo, helm_binary  # noqa: F401  (chart_repo is a fixture)
-from charts import has_archive, official_archive, pin  # pylint: disable=import-error
+from charts import official_archive, pin  # pylint: disable=import-error
 
 TRAEFIK = pin("traefik")
 NGINX = pin("ingress-nginx")
@@ -34,8 +34,6 @@ NGINX = pin("ingress-nginx")
 TRAEFIK_NEXT = "{}.{}.{}".format(*TRAEFIK.version.split(".")[:2], int(TRAEFIK.version.split(".")[2]) + 1)
 # Off on fake nodes: the certgen hook Job never completes and the admission webhook never answers.
 NGINX_NO_WEBHOOK = {"controller": {"admissionWebhooks": {"enabled": False}}}
-needs_traefik = pytest.mark.skipif(not has_archive("traefik"), reason=f"no traefik {TRAEFIK.version} archive in LINKOPS_CHART_MIRROR")
-needs_nginx = pytest.mark.skipif(not has_archive("ingress-nginx"), reason=f"no ingress-nginx {NGINX.version} archive in LINKOPS_CHART_MIRROR")
 
 
 @pytest.fixture
@@ -72,7 +70,6 @@ def traefik_args(cluster, ns: str, name: str) -> list[str]:
     return cluster.get_json("deployment", name, "-n", ns)["spec"]["template"]["spec"]["containers"][0]["args"]
 
 
-@needs_traefik
 def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_playbook, role_playbook, chart_repo, release):
     playbook = role_playbook("ingress_controller")
     archive = official_archive(TRAEFIK)
@@ -161,7 +158,6 @@ def test_traefik_install_values_idempotence_upgrade_and_uninstall(cluster, run_p
     assert absent_again.recap()["changed"] == 0, absent_again.output
 
 
-@needs_nginx
 def test_nginx_flavour_maps_the_same_variables_to_its_own_keys(cluster, run_playbook, role_playbook, chart_repo, release):
     playbook = role_playbook("ingress_controller")
     repo = chart_repo([official_archive(NGINX)])
@@ -198,7 +194,6 @@ def test_nginx_flavour_maps_the_same_variables_to_its_own_keys(cluster, run_play
     assert run_playbook(playbook, host_vars).recap()["changed"] == 0
 
 
-@needs_traefik
 def test_local_chart_path(cluster, run_playbook, role_playbook, release, tmp_path):
     """ingress_controller_chart_path: the official archive on the control node, no repository."""
     playbook = role_playbook("ingress_controller")
@@ -218,7 +213,6 @@ def test_local_chart_path(cluster, run_playbook, role_playbook, release, tmp_pat
     assert helm_releases(cluster, ns) == []
 
 
-@needs_traefik
 def test_failed_release_is_explained(cluster, run_playbook, role_playbook, chart_repo, release):
     playbook = role_playbook("ingress_controller")
     repo = chart_repo([official_archive(TRAEFIK)])

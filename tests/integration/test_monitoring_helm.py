@@ -33,7 +33,7 @@ import pytest
 import yaml
 
 from chart_repo import ChartRepo, helm_binary, start_chart_repo  # pylint: disable=import-error
-from charts import has_archive, official_archive, scaffold_chart  # pylint: disable=import-error
+from charts import official_archive, scaffold_chart  # pylint: disable=import-error
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((REPO_ROOT / "roles" / "monitoring" / "defaults" / "main.yml").read_text())
@@ -53,8 +53,6 @@ STACK_UPGRADE = "80.0.0"
 SCAFFOLDED = ("loki", "fluent-bit", "alloy", "tempo", "jaeger", "opentelemetry-collector")
 # No admission webhook on fake nodes: nothing would answer the API server's calls for PrometheusRules.
 NO_WEBHOOK = {"kube-prometheus-stack": {"prometheusOperator": {"admissionWebhooks": {"enabled": False}}}}
-pytestmark = pytest.mark.skipif(not has_archive("kube-prometheus-stack"),
-                                reason=f"no kube-prometheus-stack {PINNED['kube-prometheus-stack']} archive in LINKOPS_CHART_MIRROR")
 FAMILY_REPO_VARS = ("monitoring_stack_chart_repo_url", "monitoring_grafana_chart_repo_url", "monitoring_fluent_chart_repo_url",
                     "monitoring_otel_chart_repo_url", "monitoring_jaeger_chart_repo_url")
 PASSWORD = "Gr4fana-Admin-Pw-7731"
