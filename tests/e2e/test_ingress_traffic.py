@@ -36,6 +36,7 @@ API_HOST = f"api-{SUFFIX}.{INGRESS_ZONE}"
 ALLOWED_ORIGIN = f"https://app-{SUFFIX}.{INGRESS_ZONE}"
 RATE = 10  # requests per second; the role's burst is 5x that
 CA_ISSUER = "linkops-local-ca"
+SELF_SIGNED_ISSUER = "linkops-selfsigned"
 
 
 def spec(tls: bool = True, rate_limit: bool = True, cors: bool = True) -> dict[str, Any]:
@@ -57,7 +58,7 @@ def spec(tls: bool = True, rate_limit: bool = True, cors: bool = True) -> dict[s
         "k8s_platform_apps": [
             {"name": "web", "namespace": NAMESPACE, **app, "ingress": web_ingress},
             {"name": "api", "namespace": NAMESPACE, **app,
-             "ingress": {"host": API_HOST, "paths": ["/"], "tls": {"issuer": CA_ISSUER} if tls else {"enabled": False}}},
+             "ingress": {"host": API_HOST, "paths": ["/"], "tls": {"issuer": SELF_SIGNED_ISSUER} if tls else {"enabled": False}}},
         ],
         "k8s_platform_storage_classes": [],
         # The reachability proof has its own e2e tests; here the traffic through the controller is.
@@ -122,7 +123,7 @@ def test_host_and_path_routing_reach_the_right_backend(cluster, trust):
     # Host routing: each host's / reaches its own app (netexec's /hostname names the pod).
     web = wait_until("web host served", lambda: (r := get(WEB_HOST, "/hostname", trust=trust)).status == 200 and r)
     assert web.body.strip() in web_names
-    api = get(API_HOST, "/hostname", trust=trust)
+    api = get(API_HOST, "/hostname")
     assert (api.status, api.body.strip() in api_names) == (200, True)
     # Path routing: /shell on the web host goes to the api app.
     shell = get(WEB_HOST, "/shell?cmd=hostname", trust=trust)
@@ -142,6 +143,22 @@ def test_tls_presents_the_issued_certificate_chained_to_the_ca(cluster, trust, m
     assert info["chain_verified"] is True
     assert [(h["hostname"], h["covered"]) for h in info["hostnames"]] == [(WEB_HOST, True)]
     assert int(info["serial_number"].replace(":", ""), 16) == certificate.serial_number
+
+
+def test_tls_presents_the_self_signed_certificate_for_its_host(cluster, trust, module):
+    """The api host's certificate comes from the self-signed issuer: what Traefik serves is the
+    Secret's certificate, its own issuer, and it verifies against itself only."""
+    secret = cluster.get_json("-n", NAMESPACE, "secret", "api-ingress-tls")
+    issued = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
+    served = wait_until("the self-signed certificate served", lambda: (
+        (r := get(API_HOST, "/hostname")).certificate.serial_number == issued.serial_number and r)).certificate
+    assert served.issuer == served.subject == issued.subject
+    pem = base64.b64decode(secret["data"]["tls.crt"]).decode()
+    info = module("tls_certificate_info", {"namespace": NAMESPACE, "name": "api-ingress-tls", "hostnames": [API_HOST],
+                                           "ca_pem": pem, "verify_chain": True})
+    assert (info["chain_verified"], info["self_signed"]) == (True, True)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        get(API_HOST, "/hostname", trust=trust)
 
 
 def test_http_is_redirected_to_https(ingress_platform):
@@ -195,14 +212,23 @@ def test_switched_off_tls_rate_limit_and_cors_fail_the_same_checks(cluster, trus
 
 def test_gateway_api_output_serves_the_same_routes_with_tls(cluster, trust, ingress_platform):
     """ingress_output: gateway: a Gateway (listeners on Traefik's entry point ports) and HTTPRoutes
-    for the same spec; the same requests are served, over TLS with the issued certificate."""
+    for the same spec; the same requests are served, over TLS. The certificates come from the
+    Gateway's issuer annotation alone (cert_manager_mode ingress_shim: the role writes no
+    Certificate), which needs cert-manager's Gateway API support (cert_manager_gateway_api)."""
     tmp = Path(ingress_platform)
-    converge(cluster, tmp, {**spec(), "ingress_output": "gateway"})
+    # What the Ingress output left: without it, only cert-manager's gateway-shim can issue them.
+    for name in ("web-ingress-tls", "api-ingress-tls"):
+        cluster.kubectl("-n", NAMESPACE, "delete", "certificate,secret", name, "--ignore-not-found")
+    converge(cluster, tmp, {**spec(), "ingress_output": "gateway", "cert_manager_mode": "ingress_shim"})
     assert not cluster.kubectl("-n", NAMESPACE, "get", "ingress", "-o", "name").stdout.strip(), "the Ingresses were not pruned"
     wait_until("Gateway programmed", lambda: any(
         c["type"] == "Programmed" and c["status"] == "True"
         for c in cluster.get_json("-n", NAMESPACE, "gateway", "linkops-gateway").get("status", {}).get("conditions", [])),
         timeout=90)
+    owners = wait_until("a Certificate made by cert-manager for the Gateway", lambda: [
+        ref["kind"] for ref in cluster.get_json("-n", NAMESPACE, "certificate", "web-ingress-tls").get("metadata", {}).get("ownerReferences", [])]
+        if cluster.exists("-n", NAMESPACE, "certificate", "web-ingress-tls") else None, timeout=90)
+    assert owners == ["Gateway"], owners
     api_names = {p.split("/", 1)[1] for p in cluster.kubectl("-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/name=api", "-o", "name").stdout.split()}
     shell = wait_until("the HTTPRoute serves /shell", lambda: (r := get(WEB_HOST, "/shell?cmd=hostname", trust=trust)).status == 200 and r)
     assert served_by(shell.body) in api_names
