@@ -71,12 +71,29 @@ def test_stub_domain_and_forwarder_change_what_pods_resolve(module, dns_role, cl
 def test_a_corefile_that_breaks_coredns_is_rolled_back(module, dns_role, cluster):
     """Valid syntax, but CoreDNS cannot start with it (it binds an address its pod does not have): the
     rollout fails, the role puts the previous Corefile back, CoreDNS runs again and pods still resolve."""
+    # The previous rollout (the last test's restore) settled first: one pod, nothing terminating.
+    cluster.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s")
+    cluster.kubectl("-n", "kube-system", "wait", "--for=delete", "pod", "-l", "k8s-app=kube-dns,pod-template-hash!=" + _template_hash(cluster),
+                    "--timeout=120s", check=False)
+    generation = _deployment(cluster)["metadata"]["generation"]
     good = corefile(cluster)
     broken = good.replace("errors\n", "errors\n    bind 10.89.0.250\n", 1)
     assert broken != good
     run = dns_role(dns_corefile_override=broken, dns_rollout_timeout=40)
-    assert run.returncode != 0, "the role should report the failed change"
+    assert _deployment(cluster)["metadata"]["generation"] > generation, "the role did not restart CoreDNS"
+    assert run.returncode != 0, "the role should report the failed change:\n" + run.output[-4000:]
     assert "10.89.0.250" not in corefile(cluster) and corefile(cluster) == good
     cluster.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s")
     after = resolve(module, UPSTREAM_NAME, CLUSTER_NAME)
     assert after[UPSTREAM_NAME] == ["203.0.113.10"] and after[CLUSTER_NAME]
+
+
+def _deployment(cluster) -> dict:
+    return json.loads(cluster.kubectl("-n", "kube-system", "get", "deployment", "coredns", "-o", "json").stdout)
+
+
+def _template_hash(cluster) -> str:
+    """pod-template-hash of the Deployment's newest ReplicaSet (the one its pods should come from)."""
+    sets = json.loads(cluster.kubectl("-n", "kube-system", "get", "replicasets", "-l", "k8s-app=kube-dns", "-o", "json").stdout)["items"]
+    newest = max(sets, key=lambda rs: int(rs["metadata"]["annotations"].get("deployment.kubernetes.io/revision", "0")))
+    return newest["metadata"]["labels"]["pod-template-hash"]
