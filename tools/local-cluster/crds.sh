@@ -21,16 +21,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
 
 cache_dir="${LINKOPS_CACHE_DIR:-$HOME/.cache/linkops-k8s-platform}"
-key="cert-manager-${CERT_MANAGER_CRDS_VERSION}_traefik-${TRAEFIK_CRDS_VERSION}_gateway-api-${GATEWAY_API_CRDS_VERSION}"
+key="cert-manager-${CERT_MANAGER_VERSION}_traefik-${TRAEFIK_VERSION}_gateway-api-${GATEWAY_API_CRDS_VERSION}"
 key+="_prometheus-operator-${PROMETHEUS_OPERATOR_CRDS_VERSION}_external-snapshotter-${EXTERNAL_SNAPSHOTTER_CRDS_VERSION}"
 key+="_velero-${VELERO_CRDS_VERSION}"
 crds_dir="$cache_dir/crds/$key"
 
 # group | module | version | folders of the module holding <group>_*.yaml (space-separated)
 sources=(
-  "cert-manager.io|github.com/cert-manager/cert-manager|$CERT_MANAGER_CRDS_VERSION|deploy/crds"
-  "acme.cert-manager.io|github.com/cert-manager/cert-manager|$CERT_MANAGER_CRDS_VERSION|deploy/crds"
-  "traefik.io|github.com/traefik/traefik/v3|$TRAEFIK_CRDS_VERSION|docs/content/reference/dynamic-configuration"
+  "cert-manager.io|github.com/cert-manager/cert-manager|$CERT_MANAGER_VERSION|deploy/crds"
+  "acme.cert-manager.io|github.com/cert-manager/cert-manager|$CERT_MANAGER_VERSION|deploy/crds"
+  "traefik.io|github.com/traefik/traefik/v3|$TRAEFIK_VERSION|docs/content/reference/dynamic-configuration"
   "gateway.networking.k8s.io|sigs.k8s.io/gateway-api|$GATEWAY_API_CRDS_VERSION|config/crd/standard"
   "monitoring.coreos.com|github.com/prometheus-operator/prometheus-operator|$PROMETHEUS_OPERATOR_CRDS_VERSION|example/prometheus-operator-crd"
   "snapshot.storage.k8s.io|github.com/kubernetes-csi/external-snapshotter/client/v8|$EXTERNAL_SNAPSHOTTER_CRDS_VERSION|config/crd"

@@ -172,9 +172,9 @@ platform_images() {
   local base=(--file=/etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt --dir=/tmp:1777)
   if [[ -x "$p/traefik" ]]; then
     # Upstream's image runs as root; the chart sets runAsUser 65532 itself.
-    image_archive "$TRAEFIK_IMAGE" '["/traefik"]' --file="$p/traefik:/traefik" "${base[@]}" || return 1
+    image_archive "$TRAEFIK_IMAGE_REPOSITORY:$TRAEFIK_VERSION" '["/traefik"]' --file="$p/traefik:/traefik" "${base[@]}" || return 1
   else
-    missing+=("$TRAEFIK_IMAGE")
+    missing+=("$TRAEFIK_IMAGE_REPOSITORY:$TRAEFIK_VERSION")
   fi
   for name in controller webhook cainjector acmesolver startupapicheck; do
     if [[ -x "$p/cert-manager-$name" ]]; then
