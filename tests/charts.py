@@ -25,8 +25,9 @@ from pathlib import Path
 
 import yaml
 
+from k8s_cluster import bin_dir  # pylint: disable=import-error
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
 MIRROR_ENV = "LINKOPS_CHART_MIRROR"
 
 
@@ -80,8 +81,7 @@ def pin(chart: str) -> Pinned:
 
 def helm_binary() -> str:
     """The helm built by tools/local-cluster/build.sh."""
-    bin_dir = subprocess.run(["bash", str(BUILD_SCRIPT), "--print"], check=True, capture_output=True, text=True).stdout.strip()
-    helm = Path(bin_dir) / "helm"
+    helm = Path(bin_dir()) / "helm"
     if not helm.is_file():
         raise RuntimeError(f"helm is not built: run `bash tools/local-cluster/build.sh` ({helm} is missing)")
     return str(helm)

@@ -32,28 +32,11 @@ from typing import Union
 import pytest
 import yaml
 
-from charts import reversioned  # pylint: disable=import-error
+from charts import helm_binary, reversioned  # pylint: disable=import-error
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BUILD_SCRIPT = REPO_ROOT / "tools" / "local-cluster" / "build.sh"
 
 # A chart archive (.tgz) or directory, or (archive or directory, versions to package it as).
 ChartSource = Union[str, Path, tuple[Union[str, Path], Sequence[str]]]
-
-
-def helm_binary() -> str:
-    """The helm built by tools/local-cluster (a helm on PATH when that is not available)."""
-    try:
-        bin_dir = subprocess.run(["bash", str(BUILD_SCRIPT), "--print"], check=True, capture_output=True, text=True).stdout.strip()
-        candidate = Path(bin_dir) / "helm"
-        if candidate.is_file():
-            return str(candidate)
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    found = shutil.which("helm")
-    if not found:
-        raise RuntimeError("no helm binary: run tools/local-cluster/build.sh or put helm on PATH")
-    return found
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
