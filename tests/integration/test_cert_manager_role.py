@@ -118,6 +118,7 @@ def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbo
     host_vars["cert_manager_dns01"] = {"provider": "cloudflare"}  # ... no token
     host_vars["k8s_platform_apps"][0]["ingress"]["tls"]["issuer"] = "ghost-issuer"
     host_vars["cert_manager_cainjector_resources"] = {"requests": {"cpu": "two"}, "limits": {"memory": "64Mi"}}
+    host_vars["cert_manager_acme_issuers"] = [{"name": "private-acme", "server": "https://acme.example.test/dir", "ca_bundle": "not a certificate"}]
     result = run_playbook(playbook, host_vars)
     assert result.returncode != 0
     out = result.output
@@ -125,6 +126,7 @@ def test_bad_input_reports_every_problem_and_applies_nothing(cluster, run_playbo
     assert "cert_manager_release_name: Bad_Release is not a valid release name" in out, out
     assert "cert_manager_dns01.cloudflare_api_token: required to create the Secret cert-manager-dns01-cloudflare" in out
     assert f"cert_manager_apps[0].ingress.tls.issuer: ClusterIssuer ghost-issuer is not created by this role (it creates: {unique_name}-selfsigned, {unique_name}-ca)" in out
+    assert "cert_manager_acme_issuers[0].ca_bundle: not PEM text holding at least one certificate" in out, out
     assert "nothing was applied" in out
     assert "Traceback" not in out
     # A field of the platform spec itself is reported by the spec's validator, by path.

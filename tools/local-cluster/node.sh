@@ -578,8 +578,7 @@ cmd_down() {
   stop containerd
   # Shims outlive containerd by design; this node's are the ones serving its socket's namespace.
   # A killed process lingers until the kernel has torn it down: wait, so nothing is seen after.
-  local tries
-  for tries in $(seq 50); do
+  for _ in $(seq 50); do
     pgrep -f "containerd-shim.*-address $sock" >/dev/null 2>&1 || break
     pkill -9 -f "containerd-shim.*-address $sock" 2>/dev/null || true
     sleep 0.2
