@@ -21,6 +21,11 @@ INGRESS_IP = NETWORK["INGRESS_IP"]
 INGRESS_ZONE = NETWORK["INGRESS_ZONE"]
 
 
+def dns_names(certificate: x509.Certificate) -> list[str]:
+    """The DNS names of a certificate's subjectAltName."""
+    return certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+
+
 @dataclass
 class Response:
     status: int

@@ -6,6 +6,7 @@ apps are never touched: the roles prune only in the spec's namespaces), and poll
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 import subprocess
@@ -54,3 +55,18 @@ def wait_until(what: str, check, timeout: float = 120.0, interval: float = 1.0):
 def certificate_ready(cluster: Cluster, namespace: str, name: str) -> bool:
     status = cluster.get_json("-n", namespace, "certificate", name).get("status", {})
     return any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
+
+
+def secret_certificate(cluster: Cluster, namespace: str, name: str) -> str:
+    """The PEM certificate (tls.crt) of a TLS Secret."""
+    return base64.b64decode(cluster.get_json("-n", namespace, "secret", name)["data"]["tls.crt"]).decode()
+
+
+def request_issuance(cluster: Cluster, namespace: str, name: str, why: str) -> None:
+    """What `cmctl renew` does: ask cert-manager to issue the Certificate now (the Issuing condition)."""
+    status = cluster.get_json("-n", namespace, "certificate", name).get("status", {})
+    conditions = [c for c in status.get("conditions", []) if c["type"] != "Issuing"] + [{
+        "type": "Issuing", "status": "True", "reason": "ManuallyTriggered", "message": why,
+        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
+    cluster.kubectl("-n", namespace, "patch", "certificate", name, "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": {"conditions": conditions}}))

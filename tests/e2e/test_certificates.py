@@ -8,8 +8,6 @@ served."""
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import ssl
 import time
@@ -17,11 +15,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from cryptography import x509
 
 from e2e_env import NETWORK
-from ingress_client import INGRESS_ZONE, get
-from scratch_platform import certificate_ready, converge, wait_until
+from ingress_client import INGRESS_ZONE, dns_names, get
+from scratch_platform import certificate_ready, converge, request_issuance, secret_certificate, wait_until
 
 ACME_CA = Path(os.environ.get("LINKOPS_CACHE_DIR") or Path.home() / ".cache" / "linkops-k8s-platform") / "node" / "run" / "acme" / "ca.pem"
 
@@ -55,8 +52,7 @@ def test_acme_http01_certificate_is_issued_and_served(cluster, platform):
     name = tls_secret(cluster, namespace, host)
     wait_until(f"Certificate {namespace}/{name} Ready (ACME order through Pebble)", lambda: certificate_ready(cluster, namespace, name), timeout=240)
     served = wait_until("the ACME certificate served for " + host, lambda: get(host, "/", trust=acme_roots()))
-    sans = served.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    assert host in sans
+    assert host in dns_names(served.certificate)
     assert "Pebble" in served.certificate.issuer.rfc4514_string()
     # Every challenge was answered (none left pending) and the order is valid.
     orders = cluster.get_json("-n", namespace, "orders.acme.cert-manager.io")["items"]
@@ -67,17 +63,10 @@ def test_ca_issued_certificate_is_served_and_renewal_changes_it(cluster, platfor
     app = app_by_issuer(platform, "linkops-local-ca")
     host, namespace = app["ingress"]["host"], app["namespace"]
     name = tls_secret(cluster, namespace, host)
-    secret = cluster.get_json("-n", "cert-manager", "secret", "linkops-local-ca")
-    trust = base64.b64decode(secret["data"]["tls.crt"]).decode()
+    trust = secret_certificate(cluster, "cert-manager", "linkops-local-ca")
     wait_until(f"Certificate {namespace}/{name} Ready", lambda: certificate_ready(cluster, namespace, name))
     before = wait_until("the CA-issued certificate served", lambda: get(host, "/", trust=trust)).certificate
-    # What `cmctl renew` does: ask cert-manager to issue now, through the Issuing condition.
-    status = cluster.get_json("-n", namespace, "certificate", name)["status"]
-    conditions = [c for c in status["conditions"] if c["type"] != "Issuing"] + [{
-        "type": "Issuing", "status": "True", "reason": "ManuallyTriggered", "message": "e2e renewal",
-        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
-    cluster.kubectl("-n", namespace, "patch", "certificate", name, "--subresource=status", "--type=merge",
-                    "-p", json.dumps({"status": {"conditions": conditions}}))
+    request_issuance(cluster, namespace, name, "e2e renewal")
     after = wait_until("a renewed certificate served", lambda: (
         (c := get(host, "/", trust=trust).certificate).serial_number != before.serial_number and c))
     assert after.not_valid_before_utc >= before.not_valid_before_utc
@@ -114,15 +103,10 @@ def test_acme_http01_needs_the_solver_allow_under_default_deny(cluster, platform
         assert not cluster.exists("-n", namespace, "networkpolicy", "allow-acme-http01-solver")
         converge(cluster, tmp_path, spec(True), namespace, ["site"])
         # cert-manager backs off after a failed order; asking for a new issuance is what a user does.
-        status = cluster.get_json("-n", namespace, "certificate", name).get("status", {})
-        conditions = [c for c in status.get("conditions", []) if c["type"] != "Issuing"] + [{
-            "type": "Issuing", "status": "True", "reason": "ManuallyTriggered", "message": "e2e retry",
-            "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
-        cluster.kubectl("-n", namespace, "patch", "certificate", name, "--subresource=status", "--type=merge",
-                        "-p", json.dumps({"status": {"conditions": conditions}}))
+        request_issuance(cluster, namespace, name, "e2e retry")
         wait_until(f"Certificate {namespace}/{name} Ready once the solver is allowed",
                    lambda: certificate_ready(cluster, namespace, name), timeout=180)
         served = wait_until("the ACME certificate served", lambda: get(host, "/", trust=acme_roots()))
-        assert host in served.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        assert host in dns_names(served.certificate)
     finally:
         cluster.kubectl("delete", "namespace", namespace, "--wait=false", "--ignore-not-found", check=False)

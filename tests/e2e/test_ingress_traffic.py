@@ -12,7 +12,6 @@ namespaces)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import ssl
 import time
@@ -24,10 +23,10 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from ingress_client import INGRESS_ZONE, IngressClient, get
+from ingress_client import INGRESS_ZONE, IngressClient, dns_names, get
 from k8s_cluster import Cluster
 from scratch_platform import converge as converge_platform
-from scratch_platform import wait_until
+from scratch_platform import secret_certificate, wait_until
 
 SUFFIX = uuid.uuid4().hex[:6]
 NAMESPACE = f"e2e-ingress-{SUFFIX}"
@@ -72,8 +71,7 @@ def converge(cluster: Cluster, tmp: Path, extra: dict[str, Any]) -> None:
 
 def ca_pem(cluster: Cluster) -> str:
     """The CA the linkops-local-ca ClusterIssuer signs with (its Secret lives in cert-manager's namespace)."""
-    secret = cluster.get_json("-n", "cert-manager", "secret", CA_ISSUER)
-    return base64.b64decode(secret["data"]["tls.crt"]).decode()
+    return secret_certificate(cluster, "cert-manager", CA_ISSUER)
 
 
 def verifies(host: str, trust: str) -> bool:
@@ -135,8 +133,7 @@ def test_host_and_path_routing_reach_the_right_backend(cluster, trust):
 def test_tls_presents_the_issued_certificate_chained_to_the_ca(cluster, trust, module):
     response = wait_until("verified TLS for the web host", lambda: get(WEB_HOST, "/hostname", trust=trust))
     certificate = response.certificate
-    sans = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    assert WEB_HOST in sans
+    assert WEB_HOST in dns_names(certificate)
     # The Secret the Ingress points at holds that very certificate, and tls_certificate_info agrees.
     info = module("tls_certificate_info", {"namespace": NAMESPACE, "name": "web-ingress-tls", "hostnames": [WEB_HOST],
                                            "ca_pem": trust, "verify_chain": True})
@@ -148,12 +145,11 @@ def test_tls_presents_the_issued_certificate_chained_to_the_ca(cluster, trust, m
 def test_tls_presents_the_self_signed_certificate_for_its_host(cluster, trust, module):
     """The api host's certificate comes from the self-signed issuer: what Traefik serves is the
     Secret's certificate, its own issuer, and it verifies against itself only."""
-    secret = cluster.get_json("-n", NAMESPACE, "secret", "api-ingress-tls")
-    issued = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
+    pem = secret_certificate(cluster, NAMESPACE, "api-ingress-tls")
+    issued = x509.load_pem_x509_certificate(pem.encode())
     served = wait_until("the self-signed certificate served", lambda: (
         (r := get(API_HOST, "/hostname")).certificate.serial_number == issued.serial_number and r)).certificate
     assert served.issuer == served.subject == issued.subject
-    pem = base64.b64decode(secret["data"]["tls.crt"]).decode()
     info = module("tls_certificate_info", {"namespace": NAMESPACE, "name": "api-ingress-tls", "hostnames": [API_HOST],
                                            "ca_pem": pem, "verify_chain": True})
     assert (info["chain_verified"], info["self_signed"]) == (True, True)
@@ -233,5 +229,4 @@ def test_gateway_api_output_serves_the_same_routes_with_tls(cluster, trust, ingr
     shell = wait_until("the HTTPRoute serves /shell", lambda: (r := get(WEB_HOST, "/shell?cmd=hostname", trust=trust)).status == 200 and r)
     assert served_by(shell.body) in api_names
     web = get(WEB_HOST, "/hostname", trust=trust)
-    assert web.status == 200 and WEB_HOST in web.certificate.extensions.get_extension_for_class(
-        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    assert web.status == 200 and WEB_HOST in dns_names(web.certificate)
